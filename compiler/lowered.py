@@ -1,0 +1,88 @@
+"""The Lowered program: what a run will execute, printable before it runs.
+
+Modeled on JAX's stages: `lower(...)` gives a Lowered (ops in order, the specialized spec of
+every tensor, feeds and fetches) with `as_text()`, `to_networkx()` and `to_dot()`;
+`.compile(target)` turns it into an Executable of that target.
+"""
+import networkx as nx
+
+from rnngraph.framework import dtypes
+
+_SHORT = {dtypes.float32: "f32", dtypes.float64: "f64", dtypes.int32: "i32",
+          dtypes.int64: "i64", dtypes.bool: "bool"}
+
+
+def spec_text(spec):
+    return "%s%s" % (_SHORT[spec.dtype], spec.shape.short())
+
+
+class Lowered:
+    """A pruned, specialized program for one (fetches, targets, feed signature)."""
+
+    def __init__(self, graph, ops, feeds, fetches, targets, specs, constants):
+        self.graph = graph
+        self.ops = ops              # Operations in execution order
+        self.feeds = feeds          # fed Tensors, in the order values are passed
+        self.fetches = fetches      # fetched Tensors, in the order results come back
+        self.targets = targets      # Operations run for their effects
+        self.specs = specs          # Tensor -> TensorSpec (concrete where knowable)
+        self.constants = constants  # Tensor -> NumPy value known before running
+
+    def compile(self, target="reference"):
+        from .targets import get_target
+        return get_target(target).compile(self)
+
+    def as_text(self):
+        """One line per op: outputs with dtype and shape, op type, inputs, control inputs."""
+        lines = ["program(feeds=[%s]) -> [%s]" % (
+            ", ".join("%s: %s" % (t.name, spec_text(self.specs[t])) for t in self.feeds),
+            ", ".join(t.name for t in self.fetches) + "".join(
+                ", ^%s" % op.name for op in self.targets))]
+        for op in self.ops:
+            outs = ", ".join("%%%s: %s" % (t.name, spec_text(self.specs[t])) for t in op.outputs)
+            args = ", ".join("%" + t.name for t in op.inputs)
+            ctrl = "".join(" ^%s" % c.name for c in op.control_inputs)
+            attrs = _attr_text(op)
+            lines.append("  %s = %s(%s)%s%s" % (outs or "()", op.type, args, attrs, ctrl))
+        return "\n".join(lines)
+
+    def __str__(self):
+        return self.as_text()
+
+    def to_networkx(self):
+        """A DiGraph: nodes are op names (attrs type, outputs), edges data and control flow."""
+        g = nx.DiGraph()
+        for t in self.feeds:
+            g.add_node(t.name, type="Feed", outputs=[spec_text(self.specs[t])])
+        for op in self.ops:
+            g.add_node(op.name, type=op.type, outputs=[spec_text(self.specs[t]) for t in op.outputs])
+            for t in op.inputs:
+                src = t.name if t in self.feeds else t.op.name
+                g.add_edge(src, op.name, tensor=t.name, kind="data")
+            for c in op.control_inputs:
+                g.add_edge(c.name, op.name, kind="control")
+        return g
+
+    def to_dot(self):
+        """Graphviz source of the program (no graphviz needed to produce it)."""
+        lines = ["digraph program {", "  rankdir=TB;", "  node [shape=box, fontname=monospace];"]
+        g = self.to_networkx()
+        for name, data in g.nodes(data=True):
+            label = "%s\\n%s\\n%s" % (name, data["type"], " ".join(data["outputs"]))
+            lines.append('  "%s" [label="%s"];' % (name, label))
+        for a, b, data in g.edges(data=True):
+            style = ' [style=dashed]' if data["kind"] == "control" else ""
+            lines.append('  "%s" -> "%s"%s;' % (a, b, style))
+        lines.append("}")
+        return "\n".join(lines)
+
+
+def _attr_text(op):
+    shown = []
+    for k, v in sorted(op.attrs.items()):
+        if k == "value":
+            v = v.tolist() if v.size <= 4 else "<%d elements>" % v.size
+        elif isinstance(v, dtypes.DType):
+            v = v.name
+        shown.append("%s=%s" % (k, v))
+    return " {%s}" % ", ".join(shown) if shown else ""

@@ -1,0 +1,11 @@
+"""Compilation targets, by name. A target module has `compile(lowered) -> Executable`,
+where an Executable has `run(feed_values, state) -> list of fetched arrays` and `source()`."""
+import importlib
+
+TARGETS = {"reference": "compiler.targets.reference"}
+
+
+def get_target(name):
+    if name not in TARGETS:
+        raise ValueError("Unknown target %r; available targets: %s" % (name, ", ".join(sorted(TARGETS))))
+    return importlib.import_module(TARGETS[name])

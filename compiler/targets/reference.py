@@ -1,0 +1,95 @@
+"""The reference target: a NumPy interpreter of the primitive program.
+
+Slow and obviously right: each op runs its primitive's `reference` implementation in order.
+It is the oracle every compiled target is tested against, so it also checks every output's
+dtype and shape against the specialized program and attributes every error to its op.
+"""
+import numpy as np
+
+from rnngraph.errors import InternalError, OpError
+from rnngraph.primitives.state import VariableRef, deref
+
+
+class RunContext:
+    """What a primitive's `reference` may use: the session's variables and random
+    streams, and `op`, the operation being run."""
+
+    __slots__ = ("variables", "_state", "op")
+
+    def __init__(self, state):
+        self._state = state
+        self.variables = state.variables
+        self.op = None
+
+    def random_stream(self, op):
+        return self._state.random_stream(op)
+
+
+class ReferenceExecutable:
+    def __init__(self, lowered):
+        self.lowered = lowered
+
+    def source(self):
+        return self.lowered.as_text()
+
+    def run(self, feed_values, state):
+        low = self.lowered
+        env = dict(zip(low.feeds, feed_values))
+        ctx = RunContext(state)
+        for op in low.ops:
+            ctx.op = op
+            prim = op.primitive
+            args = [env[t] if i in prim.ref_inputs else _read(env[t], op)
+                    for i, t in enumerate(op.inputs)]
+            try:
+                outs = prim.reference(ctx, args, op.attrs)
+            except OpError as e:
+                raise _attribute(e, op, args) from e.__cause__
+            except Exception as e:
+                raise InternalError(op=op, message="%s: %s%s" % (
+                    type(e).__name__, e, _inputs_text(op, args))) from e
+            for t, v in zip(op.outputs, outs):
+                env[t] = v if isinstance(v, VariableRef) else _check(v, t, low.specs[t], op)
+        return [np.array(_read(env[t], None), copy=True) for t in low.fetches]
+
+
+def _read(value, op):
+    try:
+        return deref(value)
+    except OpError as e:
+        raise e.with_op(op) if op is not None and e.op is None else e
+
+
+def _attribute(err, op, args):
+    if err.op is not None:
+        return err
+    detail = _inputs_text(op, args)
+    return type(err)(None, op, err.message + detail)
+
+
+def _inputs_text(op, args):
+    if not op.inputs:
+        return ""
+    return " (inputs: %s)" % ", ".join(
+        "'%s' %s%s" % (t.name, t.dtype.name, list(np.shape(_deref_safe(a)))) for t, a in zip(op.inputs, args))
+
+
+def _deref_safe(value):
+    if isinstance(value, VariableRef):
+        v = value.store.get(value.op)
+        return np.zeros(0) if v is None else v
+    return value
+
+
+def _check(value, tensor, spec, op):
+    value = np.asarray(value)
+    if value.dtype != spec.dtype.np:
+        value = value.astype(spec.dtype.np)
+    if not spec.shape.is_compatible_with(value.shape):
+        raise InternalError(op=op, message="rnngraph bug: %s produced shape %s but its shape "
+                            "inference says %s" % (tensor.name, list(value.shape), spec.shape.short()))
+    return value
+
+
+def compile(lowered):  # noqa: A001 (the target protocol's name)
+    return ReferenceExecutable(lowered)

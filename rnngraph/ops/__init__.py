@@ -1,0 +1,1 @@
+"""TF1's public ops, each a composition of primitives (rnngraph/primitives)."""

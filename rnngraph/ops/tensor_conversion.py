@@ -1,0 +1,70 @@
+"""Turning Python and NumPy values into graph tensors (tf.constant, convert_to_tensor).
+
+TF1's rules: Python floats become float32 and ints int32; NumPy arrays keep their dtype;
+a requested dtype converts compatible values (ints to float) and refuses lossy ones
+(1.5 to int32) with TypeError.
+"""
+import numpy as np
+
+from ..framework import dtypes
+from ..framework.graph import Tensor, get_default_graph
+from ..framework.tensor_shape import as_shape
+
+
+def _as_array(value, dtype):
+    if dtype is None:
+        dtype = dtypes.dtype_of_value(value)
+        return np.asarray(value, dtype=dtype.np), dtype
+    arr = np.asarray(value)
+    if arr.dtype == object or arr.dtype.kind in "USV":
+        raise TypeError("Failed to convert %r to a tensor of dtype %s." % (value, dtype.name))
+    if arr.size and arr.dtype.kind == "f" and dtype.is_integer:
+        if not np.all(np.isfinite(arr)) or np.any(arr != np.trunc(arr)):
+            raise TypeError("Expected %s, got %r of type '%s' instead."
+                            % (dtype.name, value, type(value).__name__))
+    if arr.dtype.kind in "iuf" and dtype.is_bool:
+        raise TypeError("Expected bool, got %r of type '%s' instead." % (value, type(value).__name__))
+    return arr.astype(dtype.np), dtype
+
+
+def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
+    """A Const op. With `shape`, a scalar or single value is broadcast to it and a value of
+    the same size is reshaped (TF1's tf.constant)."""
+    dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    arr, dtype = _as_array(value, dtype)
+    if shape is not None:
+        shape = as_shape(shape).as_list()
+        if arr.size == 1:
+            arr = np.full(shape, arr.reshape(()), dtype=arr.dtype)
+        elif verify_shape and list(arr.shape) != shape or arr.size != int(np.prod(shape)):
+            raise TypeError("Expected Tensor's shape: %s, got %s." % (tuple(shape), arr.shape))
+        else:
+            arr = arr.reshape(shape)
+    arr.setflags(write=False)
+    return get_default_graph().create_op("Const", [], {"value": arr, "dtype": dtype}, name).outputs[0]
+
+
+def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_hint=None):
+    """A Tensor for `value` (Tensor, Variable, or Python/NumPy data)."""
+    dtype = None if dtype is None else dtypes.as_dtype(dtype)
+    if hasattr(value, "_as_tensor"):
+        value = value._as_tensor()
+    if isinstance(value, Tensor):
+        if dtype is not None and value.dtype != dtype:
+            raise ValueError("Tensor conversion requested dtype %s for Tensor with dtype %s: %r"
+                             % (dtype.name, value.dtype.name, value))
+        return value
+    if dtype is None and (preferred_dtype or dtype_hint) is not None:
+        try:
+            return constant(value, dtypes.as_dtype(preferred_dtype or dtype_hint), name=name or "Const")
+        except (TypeError, ValueError):
+            pass
+    return constant(value, dtype, name=name or "Const")
+
+
+def convert_n_to_tensor(values, dtype=None, name=None):
+    return [convert_to_tensor(v, dtype) for v in values]
+
+
+def is_tensor(x):
+    return isinstance(x, Tensor) or hasattr(x, "_as_tensor")

@@ -1,0 +1,77 @@
+"""Structural primitives: Identity, StopGradient, NoOp and Assert.
+
+NoOp has no outputs and exists for its control inputs (tf.group, initializers). Assert
+raises InvalidArgumentError with its data summarized when its condition is false; composites
+use it to validate run-time values (labels, lengths) before they reach a kernel.
+"""
+import numpy as np
+
+from ..errors import InvalidArgumentError
+from ..framework.primitive import Primitive, ShapeError, TensorSpec, register
+from .common import BOOL, check_dtype
+
+
+@register
+class Identity(Primitive):
+    """Its input, unchanged (reading a variable reference yields a snapshot)."""
+
+    type = "Identity"
+
+    def infer(self, inputs, attrs, known):
+        return [inputs[0]]
+
+    def reference(self, ctx, inputs, attrs):
+        return [inputs[0]]
+
+
+@register
+class StopGradient(Identity):
+    """Identity in value; gradients do not flow through it."""
+
+    type = "StopGradient"
+
+
+@register
+class NoOp(Primitive):
+    """Does nothing; used for its control dependencies."""
+
+    type = "NoOp"
+    stateful = True
+
+    def infer(self, inputs, attrs, known):
+        return []
+
+    def reference(self, ctx, inputs, attrs):
+        return []
+
+
+def _summarize(value, n):
+    flat = np.asarray(value).ravel()
+    items = " ".join(str(v) for v in flat[:n])
+    return "[%s%s]" % (items, "..." if flat.size > n else "")
+
+
+@register
+class Assert(Primitive):
+    """Fail with InvalidArgumentError unless the scalar bool `condition` is true.
+
+    attrs: message (a prefix), summarize (elements shown per data tensor), data_names.
+    """
+
+    type = "Assert"
+    stateful = True
+
+    def infer(self, inputs, attrs, known):
+        check_dtype(self.type, "condition", inputs[0].dtype, BOOL)
+        if inputs[0].shape.ndims not in (None, 0):
+            raise ShapeError("In[0] (condition) must be a scalar, got shape %s" % inputs[0].shape.short())
+        return []
+
+    def reference(self, ctx, inputs, attrs):
+        if bool(inputs[0]):
+            return []
+        n = attrs.get("summarize", 3)
+        names = attrs.get("data_names") or [""] * (len(inputs) - 1)
+        parts = [attrs.get("message", "assertion failed")]
+        parts += ["%s%s" % ("%s = " % nm if nm else "", _summarize(v, n)) for nm, v in zip(names, inputs[1:])]
+        raise InvalidArgumentError(message="assertion failed: " + " ".join(p for p in parts if p))

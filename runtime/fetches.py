@@ -1,0 +1,43 @@
+"""Fetch handling: flatten any nested fetch structure to unique tensors and ops, and
+rebuild the results in the same structure (ops give None), as TF1's Session.run does."""
+from rnngraph.framework import nest
+from rnngraph.framework.graph import Operation, Tensor
+
+
+class FetchPlan:
+    def __init__(self, graph, fetches):
+        self._structure = fetches
+        self._leaves = []
+        self.tensors = []
+        self.ops = []
+        seen_t, seen_o = set(), set()
+        for leaf in nest.flatten(fetches):
+            el = self._resolve(graph, leaf)
+            self._leaves.append(el)
+            if isinstance(el, Tensor) and el not in seen_t:
+                seen_t.add(el)
+                self.tensors.append(el)
+            elif isinstance(el, Operation) and el not in seen_o:
+                seen_o.add(el)
+                self.ops.append(el)
+
+    @staticmethod
+    def _resolve(graph, leaf):
+        if leaf is None:
+            raise TypeError("Fetch argument None has invalid type <class 'NoneType'>")
+        if hasattr(leaf, "_as_fetch"):
+            leaf = leaf._as_fetch()
+        try:
+            return graph.as_graph_element(leaf, allow_tensor=True, allow_operation=True)
+        except TypeError:
+            raise TypeError("Fetch argument %r has invalid type %s, must be a string or Tensor. "
+                            "(Can not convert a %s into a Tensor or Operation.)"
+                            % (leaf, type(leaf), type(leaf).__name__)) from None
+        except (KeyError, ValueError) as e:
+            raise ValueError("Fetch argument %r cannot be interpreted as a Tensor. (%s)" % (leaf, e)) from None
+
+    def build(self, tensor_values):
+        """Results in the fetch structure: arrays for tensors, None for ops."""
+        by_tensor = dict(zip(self.tensors, tensor_values))
+        flat = [by_tensor[el] if isinstance(el, Tensor) else None for el in self._leaves]
+        return nest.pack_sequence_as(self._structure, flat)
