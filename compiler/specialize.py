@@ -25,8 +25,9 @@ def specialize(ops, feed_specs):
         try:
             outs = op.primitive.infer(ins, op.attrs, known)
         except ValueError as e:
-            raise InvalidArgumentError(op=op, message="%s (input shapes: %s)" % (
-                str(e).rstrip("."), ", ".join(s.shape.short() for s in ins))) from None
+            raise InvalidArgumentError(op=op, message="%s (inputs: %s)" % (
+                str(e).rstrip("."), ", ".join("'%s' %s" % (t.name, s.shape.short())
+                                              for t, s in zip(op.inputs, ins)))) from None
         for t, s in zip(op.outputs, outs):
             if t not in specs:
                 specs[t] = s

@@ -72,7 +72,7 @@ def transpose(a, perm=None, name="transpose", conjugate=False):
     if perm is None:
         if a.shape.ndims is None:
             raise NotImplementedError("transpose without perm of a tensor of unknown rank (%s)" % a.name)
-        perm = list(range(a.shape.ndims))[::-1]
+        perm = list(builtins.range(a.shape.ndims))[::-1]
     elif is_tensor(perm):
         value = constant_value(convert_to_tensor(perm))
         if value is None:

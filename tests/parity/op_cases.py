@@ -415,20 +415,20 @@ def _(tf):
     return {"a": a}, {}
 
 
-@case("init_random_uniform", kind="stats", atol=0.003, summaries={"w": "bounded"})
+@case("init_random_uniform", kind="stats", atol=0.005, summaries={"w": "bounded"})
 def _(tf):
     w = tf.get_variable("w", [500, 200], initializer=tf.random_uniform_initializer(-0.1, 0.3, seed=11))
     return {"w": w}, {}
 
 
-@case("init_random_uniform_default", kind="stats", atol=0.008, summaries={"w": "bounded"})
+@case("init_random_uniform_default", kind="stats", atol=0.012, summaries={"w": "bounded"})
 def _(tf):
     # minval=0, maxval=None -> U[0, 1) for floats.
     w = tf.get_variable("w", [500, 200], initializer=tf.random_uniform_initializer(seed=12))
     return {"w": w}, {}
 
 
-@case("init_random_normal", kind="stats", atol=0.02, summaries={"w": "unbounded"})
+@case("init_random_normal", kind="stats", atol=0.03, summaries={"w": "unbounded"})
 def _(tf):
     w = tf.get_variable("w", [500, 200], initializer=tf.random_normal_initializer(1.0, 0.5, seed=13))
     return {"w": w}, {}
@@ -1455,19 +1455,19 @@ def _(tf):
     return {"y": tf.nn.xw_plus_b(x, w, b)}, {x: _randn(rng, 5, 4)}
 
 
-@case("dropout_keep_prob", kind="stats", atol=0.01, summaries={"y": ("dropout", "x"), "x": "ref"})
+@case("dropout_keep_prob", kind="stats", atol=0.015, summaries={"y": ("dropout", "x"), "x": "ref"})
 def _(tf):
     x = tf.constant(_pos(_rng("dropout_keep_prob"), 500, 200))
     return {"x": x, "y": tf.nn.dropout(x, keep_prob=0.7, seed=31)}, {}
 
 
-@case("dropout_rate", kind="stats", atol=0.01, summaries={"y": ("dropout", "x"), "x": "ref"})
+@case("dropout_rate", kind="stats", atol=0.015, summaries={"y": ("dropout", "x"), "x": "ref"})
 def _(tf):
     x = tf.constant(_pos(_rng("dropout_rate"), 500, 200))
     return {"x": x, "y": tf.nn.dropout(x, rate=0.25, seed=32)}, {}
 
 
-@case("dropout_fed_keep_prob", kind="stats", atol=0.01, summaries={"y": ("dropout", "x"), "x": "ref"})
+@case("dropout_fed_keep_prob", kind="stats", atol=0.015, summaries={"y": ("dropout", "x"), "x": "ref"})
 def _(tf):
     x = tf.placeholder(tf.float32, [None, 200])
     kp = tf.placeholder(tf.float32, [])
@@ -1475,7 +1475,7 @@ def _(tf):
             {x: _pos(_rng("dropout_fed_keep_prob"), 500, 200), kp: np.float32(0.6)})
 
 
-@case("dropout_noise_shape", kind="stats", atol=0.02,
+@case("dropout_noise_shape", kind="stats", atol=0.025,
       summaries={"y": ("dropout_rows", "x"), "x": "ref"})
 def _(tf):
     # noise_shape=[N, 1]: one keep/drop decision per row
@@ -1553,42 +1553,42 @@ def _(tf):
 # ===========================================================================
 
 
-@case("random_uniform_default", kind="stats", atol=0.008, summaries={"y": "bounded"})
+@case("random_uniform_default", kind="stats", atol=0.012, summaries={"y": "bounded"})
 def _(tf):
     return {"y": tf.random_uniform([500, 200], seed=41)}, {}
 
 
-@case("random_uniform_range", kind="stats", atol=0.04, summaries={"y": "bounded", "y64": "bounded"})
+@case("random_uniform_range", kind="stats", atol=0.06, summaries={"y": "bounded", "y64": "bounded"})
 def _(tf):
     return {"y": tf.random_uniform([500, 200], minval=-2.0, maxval=3.0, seed=42),
             "y64": tf.random_uniform([N_STATS], -2.0, 3.0, dtype=tf.float64, seed=43)}, {}
 
 
-@case("random_uniform_int", kind="stats", atol=0.03, summaries={"y": "discrete", "y64": "discrete"})
+@case("random_uniform_int", kind="stats", atol=0.07, summaries={"y": "discrete", "y64": "discrete"})
 def _(tf):
     # ints in [minval, maxval): min must be -3 and max 6
     return {"y": tf.random_uniform([N_STATS], minval=-3, maxval=7, dtype=tf.int32, seed=44),
             "y64": tf.random_uniform([N_STATS], minval=0, maxval=10, dtype=tf.int64, seed=45)}, {}
 
 
-@case("random_uniform_dynamic_shape", kind="stats", atol=0.008, summaries={"y": "bounded"})
+@case("random_uniform_dynamic_shape", kind="stats", atol=0.012, summaries={"y": "bounded"})
 def _(tf):
     n = tf.placeholder(tf.int32, [])
     return {"y": tf.random_uniform(tf.stack([n, 200]), seed=46)}, {n: np.int32(500)}
 
 
-@case("random_normal", kind="stats", atol=0.04, summaries={"std": "unbounded", "shifted": "unbounded"})
+@case("random_normal", kind="stats", atol=0.06, summaries={"std": "unbounded", "shifted": "unbounded"})
 def _(tf):
     return {"std": tf.random_normal([500, 200], seed=47),
             "shifted": tf.random_normal([N_STATS], mean=-1.0, stddev=0.5, seed=48)}, {}
 
 
-@case("random_normal_f64", kind="stats", atol=0.12, summaries={"y": "unbounded"})
+@case("random_normal_f64", kind="stats", atol=0.18, summaries={"y": "unbounded"})
 def _(tf):
     return {"y": tf.random_normal([N_STATS], mean=2.0, stddev=3.0, dtype=tf.float64, seed=49)}, {}
 
 
-@case("truncated_normal", kind="stats", atol=0.03, summaries={"std": "bounded", "shifted": "bounded"})
+@case("truncated_normal", kind="stats", atol=0.045, summaries={"std": "bounded", "shifted": "bounded"})
 def _(tf):
     # values restricted to mean +- 2*stddev
     return {"std": tf.truncated_normal([500, 200], seed=50),

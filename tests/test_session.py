@@ -1,0 +1,188 @@
+"""Session: fetch structures, feeds and their errors, default sessions, threads, lower()."""
+import collections
+import threading
+
+import numpy as np
+import pytest
+
+import rnngraph as tf
+from rnngraph import errors
+
+
+@pytest.fixture
+def xy():
+    x = tf.placeholder(tf.float32, [None, 3], name="x")
+    y = tf.reduce_sum(x * 2.0, axis=1, name="y")
+    return x, y
+
+
+def test_nested_fetches(sess, xy):
+    x, y = xy
+    Pair = collections.namedtuple("Pair", "a b")
+    v = np.arange(6, dtype=np.float32).reshape(2, 3)
+    noop = tf.no_op() if hasattr(tf, "no_op") and tf.no_op is not None else None
+    out = sess.run({"list": [y, (x, y)], "pair": Pair(y, x), "name": "y:0"}, {x: v})
+    np.testing.assert_array_equal(out["list"][0], [6.0, 24.0])
+    assert isinstance(out["list"][1], tuple)
+    np.testing.assert_array_equal(out["list"][1][0], v)
+    assert isinstance(out["pair"], Pair)
+    np.testing.assert_array_equal(out["name"], [6.0, 24.0])
+    if noop is not None:
+        assert sess.run([noop, y], {x: v})[0] is None
+
+
+def test_fetch_op_returns_none(sess, xy):
+    x, y = xy
+    assert sess.run(y.op, {x: np.zeros((1, 3))}) is None
+
+
+def test_fetch_results_are_copies(sess):
+    c = tf.constant([1.0, 2.0])
+    a = sess.run(c)
+    a[0] = 100.0
+    np.testing.assert_array_equal(sess.run(c), [1.0, 2.0])
+
+
+def test_feed_any_tensor_and_fetch_fed(sess, xy):
+    x, y = xy
+    two = x * 2.0
+    s = tf.reduce_sum(two, axis=1)
+    out = sess.run([s, two], {two: np.ones((2, 3))})  # x itself is then not needed
+    np.testing.assert_array_equal(out[0], [3.0, 3.0])
+    np.testing.assert_array_equal(out[1], np.ones((2, 3)))
+    np.testing.assert_array_equal(sess.run(x, {x: [[1, 2, 3]]}), [[1, 2, 3]])
+    np.testing.assert_array_equal(sess.run(y, {"x:0": [[1, 1, 1]]}), [6.0])
+
+
+def test_missing_feed_error(sess, xy):
+    x, y = xy
+    with pytest.raises(errors.InvalidArgumentError,
+                       match=r"must feed a value for placeholder tensor 'x' with dtype float32 and shape \[\?,3\]"):
+        sess.run(y)
+
+
+def test_feed_shape_error_names_tensor(sess, xy):
+    x, y = xy
+    with pytest.raises(ValueError, match=r"Cannot feed value of shape \(2, 4\) for Tensor 'x:0', which has shape '\(\?, 3\)'"):
+        sess.run(y, {x: np.zeros((2, 4))})
+
+
+def test_feed_dtype_errors(sess):
+    i = tf.placeholder(tf.int32, [2], name="i")
+    with pytest.raises(TypeError, match="'i:0'.*lose information"):
+        sess.run(i, {i: [1.5, 2.0]})
+    with pytest.raises(TypeError, match="out of range"):
+        sess.run(i, {i: np.array([2**40, 1])})
+    with pytest.raises(TypeError):
+        sess.run(i, {i: ["a", "b"]})
+    f = tf.placeholder(tf.float32, [2])
+    assert sess.run(f, {f: np.array([1, 2], np.int64)}).dtype == np.float32  # widening is fine
+
+
+def test_bad_fetch_and_feed_keys(sess):
+    with pytest.raises(TypeError, match="None"):
+        sess.run(None)
+    with pytest.raises(TypeError):
+        sess.run(3)
+    with pytest.raises(ValueError, match="cannot be interpreted"):
+        sess.run("nothing:0")
+    c = tf.constant(1.0)
+    with pytest.raises(TypeError, match="feed_dict key"):
+        sess.run(c, {"nothing:0": 1.0})
+
+
+def test_runtime_shape_clash_is_invalid_argument(sess):
+    a = tf.placeholder(tf.float32, [None, 3], name="a")
+    b = tf.placeholder(tf.float32, [None, 3], name="b")
+    c = tf.add(a, b, name="sum_ab")
+    with pytest.raises(errors.InvalidArgumentError) as e:
+        sess.run(c, {a: np.zeros((2, 3)), b: np.zeros((4, 3))})
+    assert e.value.op is c.op and "sum_ab" in str(e.value) and "[2,3]" in str(e.value)
+
+
+def test_eval_and_default_sessions(xy):
+    x, y = xy
+    with pytest.raises(ValueError, match="no default session"):
+        y.eval({x: [[1, 1, 1]]})
+    with tf.Session() as s:
+        np.testing.assert_array_equal(y.eval({x: [[1, 1, 1]]}), [6.0])
+        assert tf.get_default_session() is s
+    assert tf.get_default_session() is None
+    isess = tf.InteractiveSession()
+    try:
+        np.testing.assert_array_equal(y.eval(feed_dict={x: [[0, 1, 0]]}), [2.0])
+    finally:
+        isess.close()
+    assert tf.get_default_session() is None
+
+
+def test_session_on_other_graph():
+    g = tf.Graph()
+    with g.as_default():
+        c = tf.constant(5.0)
+    s = tf.Session(graph=g)
+    assert s.run(c) == 5.0
+    with pytest.raises(ValueError):
+        tf.Session().run(c)  # c is not an element of the default graph
+    with s.as_default():
+        assert c.eval() == 5.0
+
+
+def test_closed_session_and_bad_target():
+    c = tf.constant(1.0)
+    s = tf.Session()
+    s.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        s.run(c)
+    with pytest.raises(ValueError, match="Unknown Session target"):
+        tf.Session("gpu-cluster")
+
+
+def test_run_from_threads(sess, xy):
+    x, y = xy
+    results, failures = {}, []
+
+    def work(i):
+        try:
+            v = np.full((i + 1, 3), float(i), np.float32)
+            for _ in range(20):
+                r = sess.run(y, {x: v})
+                assert r.shape == (i + 1,) and np.all(r == 6.0 * i)
+            results[i] = True
+        except Exception as e:  # pragma: no cover - reported below
+            failures.append(e)
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(6)]
+    [t.start() for t in threads]
+    [t.join() for t in threads]
+    assert not failures and len(results) == 6
+
+
+def test_executable_cached_per_feed_signature(sess, xy):
+    x, y = xy
+    sess.run(y, {x: np.zeros((2, 3))})
+    sess.run(y, {x: np.ones((2, 3))})
+    sess.run(y, {x: np.ones((5, 3))})
+    assert len(sess._executables) == 2
+
+
+def test_lower_shows_specialized_program(sess, xy):
+    x, y = xy
+    low = sess.lower(y, {x: np.zeros((4, 3))})
+    text = low.as_text()
+    assert "x:0: f32[4,3]" in text and "%y:0: f32[4] = Sum(%mul:0)" in text
+    g = low.to_networkx()
+    assert g.has_edge("mul", "y") and g.nodes["y"]["type"] == "Sum"
+    assert low.to_dot().startswith("digraph")
+    assert low.compile("reference").run([np.ones((4, 3), np.float32)], sess._state)[0].tolist() == [6.0] * 4
+
+
+def test_make_callable(sess, xy):
+    x, y = xy
+    f = sess.make_callable(y, [x])
+    np.testing.assert_array_equal(f(np.ones((1, 3))), [6.0])
+
+
+def test_config_proto_accepted():
+    with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=2)) as s:
+        assert s.config.intra_op_parallelism_threads == 2
+        assert s.run(tf.constant(3)) == 3
