@@ -28,3 +28,18 @@ from . import nn  # noqa: F401,E402
 from runtime import ConfigProto, InteractiveSession, Session  # noqa: F401,E402
 
 __version__ = "0.1.0"
+
+_UNSUPPORTED_DTYPES = {"float16", "half", "bfloat16", "complex64", "complex128", "string",
+                       "int8", "int16", "uint8", "uint16", "uint32", "uint64", "qint8", "quint8",
+                       "qint32", "resource", "variant"}
+
+
+def __getattr__(name):
+    """Name what a ported TF1 script asked for that rnngraph does not provide."""
+    if name in _UNSUPPORTED_DTYPES:
+        raise AttributeError("rnngraph has no tf.%s: dtype %s is not supported (supported: "
+                             "float32, float64, int32, int64, bool)" % (name, name))
+    if name.startswith("__"):
+        raise AttributeError(name)
+    raise AttributeError("module 'rnngraph' has no attribute %r: TF1's tf.%s is not provided "
+                         "by rnngraph" % (name, name))

@@ -57,7 +57,7 @@ def test_feed_any_tensor_and_fetch_fed(sess, xy):
 def test_missing_feed_error(sess, xy):
     x, y = xy
     with pytest.raises(errors.InvalidArgumentError,
-                       match=r"must feed a value for placeholder tensor 'x' with dtype float32 and shape \[\?,3\]"):
+                       match=r"must feed a value for placeholder tensor 'x' with dtype float and shape \[\?,3\]"):
         sess.run(y)
 
 

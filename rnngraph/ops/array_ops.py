@@ -402,7 +402,7 @@ def where(condition, x=None, y=None, name=None):
     rows of higher-rank x/y; with neither, the int64 coordinates of true elements."""
     condition = convert_to_tensor(condition)
     if x is None and y is None:
-        return _op("Where", [condition], name=name or "Where")
+        return _where_indices(condition, name)
     if x is None or y is None:
         raise ValueError("x and y must both be non-None or both be None.")
     from .math_ops import binary_operands
@@ -413,7 +413,9 @@ def where(condition, x=None, y=None, name=None):
                                                   condition.shape.short(), x.shape.short(), y.shape.short()))
     with name_scope(name, "Select", [condition, x, y]) as scope:
         c_rank, x_rank = condition.shape.ndims, x.shape.ndims
-        if c_rank == 1 and x_rank is not None and x_rank > 1:
+        if c_rank == 0:
+            pass  # a scalar condition picks all of x or all of y
+        elif c_rank == 1 and x_rank is not None and x_rank > 1:
             n, m = condition.shape[0], x.shape[0]
             if n is not None and m is not None and n != m:
                 raise ValueError("Dimensions must be equal, but are %d and %d for 'Select' (rank-1 "
@@ -432,10 +434,18 @@ def where_v2(condition, x=None, y=None, name=None):
     """where with full three-way broadcasting (tf.where in TF2)."""
     condition = convert_to_tensor(condition)
     if x is None and y is None:
-        return _op("Where", [condition], name=name or "Where")
+        return _where_indices(condition, name)
     from .math_ops import binary_operands
     x, y = binary_operands(x, y)
     return _op("Select", [condition, x, y], name=name or "SelectV2")
+
+
+def _where_indices(condition, name):
+    """Coordinates of the true (for numbers: non-zero) elements, int64 [N, rank]."""
+    if not condition.dtype.is_bool:
+        from .math_ops import not_equal
+        condition = not_equal(condition, constant(0, dtype=condition.dtype))
+    return _op("Where", [condition], name=name or "Where")
 
 
 def sequence_mask(lengths, maxlen=None, dtype=dtypes.bool, name=None):

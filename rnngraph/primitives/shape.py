@@ -262,7 +262,13 @@ class Range(Primitive):
     def reference(self, ctx, inputs, attrs):
         start, limit, delta = (v.item() for v in inputs)
         n = _range_length(start, limit, delta)
-        return [(start + delta * np.arange(n)).astype(inputs[0].dtype)]
+        dtype = inputs[0].dtype
+        # TF accumulates in the output dtype: value_i = value_{i-1} + delta (so float32
+        # range(0, 1, 0.3) ends in 0.90000004, not 0.9).
+        steps = np.full(n, delta, dtype=dtype)
+        if n:
+            steps[0] = start
+        return [np.add.accumulate(steps, dtype=dtype)]
 
 
 @register

@@ -15,9 +15,14 @@ from ..framework.tensor_shape import as_shape
 from .common import NUMERIC, broadcast_static, check_dtype
 
 
+_TF_TYPE_NAMES = {"float32": "float", "float64": "double"}
+
+
 def placeholder_message(name, dtype, shape):
-    return ("You must feed a value for placeholder tensor '%s' with dtype %s and shape %s"
-            % (name, dtype.name, shape.short()))
+    """TF1's text for a placeholder the run needs but nobody fed."""
+    text = "You must feed a value for placeholder tensor '%s' with dtype %s" % (
+        name, _TF_TYPE_NAMES.get(dtype.name, dtype.name))
+    return text if shape.ndims is None else text + " and shape %s" % shape.short()
 
 
 @register
