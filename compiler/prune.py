@@ -15,8 +15,8 @@ def prune(fetch_tensors, target_ops, fed_tensors):
     work = [t.op for t in fetch_tensors if t not in fed] + list(target_ops)
     while work:
         op = work.pop()
-        if op in needed:
-            continue
+        if op in needed or (op.outputs and all(t in fed for t in op.outputs) and not op.primitive.stateful):
+            continue  # reached by a control edge, but its outputs are fed: nothing to run
         needed.add(op)
         work.extend(t.op for t in op.inputs if t not in fed)
         work.extend(op.control_inputs)

@@ -24,6 +24,7 @@ from .ops.tensor_conversion import constant, convert_to_tensor, is_tensor  # noq
 from .ops.variable_scope import *  # noqa: F401,F403
 from .ops.variables import *  # noqa: F401,F403
 from . import nn  # noqa: F401,E402
+from . import initializers, random  # noqa: F401,E402,A004
 
 from runtime import ConfigProto, InteractiveSession, Session  # noqa: F401,E402
 

@@ -267,12 +267,12 @@ class Graph:
     def _op_name(self, name):
         if name.endswith("/"):
             name = name[:-1]
-            if name in self._ops_by_name:
-                return self.unique_name(name)
-            return name
-        if not _VALID_OP_NAME.match(name.rsplit("/", 1)[-1] or "x"):
-            raise ValueError("'%s' is not a valid node name" % name)
-        return self.unique_name(name)
+            full = self.unique_name(name) if name in self._ops_by_name else name
+        else:
+            full = self.unique_name(name)
+        if not _VALID_OP_NAME.match(full):
+            raise ValueError("'%s' is not a valid node name" % full)
+        return full
 
     def unique_name(self, name, mark_as_used=True):
         """TF1's unique naming: prefix the name scope, then add `_1`, `_2`... on reuse."""

@@ -286,6 +286,7 @@ def fill(dims, value, name=None):
 
 def _filled(shape, dtype, value, name):
     dtype = dtypes.as_dtype(dtype)
+    value = np.asarray(value).astype(dtype.np)  # 0/1 become False/True for bool
     if not is_tensor(shape) and not any(is_tensor(d) for d in (shape if isinstance(shape, (list, tuple)) else [])):
         shape = as_shape(shape)
         if shape.is_fully_defined():
@@ -305,6 +306,7 @@ def ones(shape, dtype=dtypes.float32, name=None):
 def _filled_like(tensor, dtype, value, name):
     tensor = convert_to_tensor(tensor)
     dtype = dtypes.as_dtype(dtype) if dtype is not None else tensor.dtype
+    value = np.asarray(value).astype(dtype.np)
     with name_scope(name, values=[tensor]) as scope:
         if tensor.shape.is_fully_defined():
             return constant(value, dtype=dtype, shape=tensor.shape.as_list(), name=scope)

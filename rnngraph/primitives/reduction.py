@@ -14,11 +14,14 @@ from .common import BOOL, NUMERIC, check_dtype, normalize_axis
 def reduced_shape(shape, axis, keepdims):
     if shape.ndims is None:
         return unknown_shape()
-    axes = range(shape.ndims) if axis is None else axis
-    for a in axes:
-        if a >= shape.ndims:
-            raise ShapeError("Invalid reduction dimension %d for input with %d dimensions"
-                             % (a, shape.ndims))
+    if axis is None:
+        axes = set(range(shape.ndims))
+    else:
+        for a in axis:
+            if not -shape.ndims <= a < max(shape.ndims, 1):
+                raise ShapeError("Invalid reduction dimension %d for input with %d dimensions"
+                                 % (a, shape.ndims))
+        axes = {a % shape.ndims if shape.ndims else 0 for a in axis}
     if keepdims:
         return TensorShape([1 if i in axes else d for i, d in enumerate(shape.dims)])
     return TensorShape([d for i, d in enumerate(shape.dims) if i not in axes])
