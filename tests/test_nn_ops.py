@@ -222,8 +222,7 @@ def test_sparse_xent_bad_labels_raise_at_run_time(bad):
     y = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=labels, logits=X)
     with pytest.raises(InvalidArgumentError, match=r"outside the valid range of \[0, 5\)") as info:
         run(y, {labels: bad})
-    wrong = [v for v in bad if not 0 <= v < 5]
-    assert "Invalid label values = [%s]" % " ".join(map(str, wrong)) in str(info.value)
+    assert "Label values = [%s]" % " ".join(map(str, bad)) in str(info.value)
     # the same graph with good labels runs
     np.testing.assert_allclose(run(y, {labels: [0, 1, 2]}), -np_log_softmax(X)[[0, 1, 2], [0, 1, 2]],
                                rtol=1e-5)

@@ -53,6 +53,8 @@ def test_variable_properties(fresh_graph):
     assert v.graph is fresh_graph
     assert v.trainable
     assert tf.Variable(1, dtype=tf.float32).dtype == tf.float32
+    p = tf.Variable(lambda: [1.0, 2.0], name="p")
+    assert p.initial_value.name == "p/Initializer/initial_value:0"  # TF
     with pytest.raises(TypeError, match="not iterable"):
         iter(v)
 

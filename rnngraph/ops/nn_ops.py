@@ -222,7 +222,7 @@ def softmax_cross_entropy_with_logits(_sentinel=None, labels=None, logits=None, 
 def _checked_labels(labels, logits, num_classes):
     """`labels` gated by run-time checks: shape equal to logits' shape minus the class axis
     (when not static), every value in [0, num_classes). A failure is an InvalidArgumentError
-    listing the offending labels."""
+    showing the labels."""
     checks = []
     if not (labels.shape.is_fully_defined() and logits.shape[:-1].is_fully_defined()):
         checks.append(control_flow_ops.assert_equal(
@@ -231,12 +231,11 @@ def _checked_labels(labels, logits, num_classes):
                   "shape:", array_ops.shape(labels), "logits shape:", array_ops.shape(logits)]))
     in_range = math_ops.logical_and(math_ops.greater_equal(labels, 0),
                                     math_ops.less(labels, num_classes))
-    flat_ok = array_ops.reshape(in_range, [-1])
-    bad_positions = array_ops.reshape(array_ops.where(math_ops.logical_not(flat_ok)), [-1])
-    bad_values = array_ops.gather(array_ops.reshape(labels, [-1]), bad_positions)
+    # Only cheap elementwise work on the hot path: the labels themselves are the Assert's
+    # data (summarized on failure), no dynamic-shape gather of the bad ones.
     limit = str(num_classes) if isinstance(num_classes, int) else "num_classes"
-    data = ["Received a label value outside the valid range of [0, %s). Invalid label values:"
-            % limit, bad_values, "Label values:", labels]
+    data = ["Received a label value outside the valid range of [0, %s). Label values:" % limit,
+            labels]
     if not isinstance(num_classes, int):
         data += ["num_classes:", num_classes]
     checks.append(control_flow_ops.Assert(math_ops.reduce_all(in_range), data, summarize=10,

@@ -25,6 +25,8 @@ control_dependencies block whose control inputs (or anything upstream of them) w
 reads the variable afresh (an Identity named `read`). Everywhere else `v` is its snapshot
 and op names match TF1.
 """
+import contextlib
+
 from ..framework import dtypes
 from ..framework.graph import (GraphKeys, Tensor, add_to_collections, control_dependencies,
                                get_collection, get_default_graph, name_scope)
@@ -52,8 +54,9 @@ class Variable:
     validate_shape: if False the variable's shape is unknown and any shape may be assigned.
     dtype: convert the initial value to this dtype.
     shape: the variable's static shape (default: the initial value's).
-    caching_device, expected_shape, constraint, use_resource, synchronization,
-    aggregation: accepted for compatibility; they do not change behaviour.
+    constraint: kept as `.constraint` (for optimizers), as in TF1.
+    caching_device, expected_shape, use_resource, synchronization, aggregation: accepted
+      for compatibility; they do not change behaviour.
     """
 
     __array_priority__ = 100
@@ -83,10 +86,9 @@ class Variable:
         # Like TF1's init_scope: a variable never depends on the surrounding control inputs.
         with name_scope(name, "Variable", [] if init_from_fn else [initial_value]) as scope, \
                 control_dependencies(None):
-            if init_from_fn:
-                with name_scope("Initializer"):
-                    initial_value = initial_value()
-            self._initial_value = convert_to_tensor(initial_value, dtype=dtype, name="initial_value")
+            with name_scope("Initializer") if init_from_fn else contextlib.nullcontext():
+                value = initial_value() if init_from_fn else initial_value
+                self._initial_value = convert_to_tensor(value, dtype=dtype, name="initial_value")
             if shape is None:
                 shape = self._initial_value.shape if validate_shape else unknown_shape()
             graph = get_default_graph()
