@@ -211,17 +211,17 @@ def test_read_after_write_with_control_dependencies(sess):
     np.testing.assert_array_equal(sess.run(idv), [4.0, 5.0])
 
 
-def test_snapshot_is_used_unless_the_control_inputs_write_the_variable(sess):
+def test_snapshot_aliases_the_variable_like_tf1(sess):
     v = tf.Variable(1.0, name="v")
-    w = tf.Variable(1.0, name="w")
-    inc = tf.group(v.assign_add(1.0), name="inc")  # writes v upstream of a NoOp
-    with tf.control_dependencies([w.assign(5.0)]):
-        assert tf.convert_to_tensor(v) is v.value()  # TF1's snapshot, no new op
+    inc = tf.group(v.assign_add(1.0), name="inc")
     with tf.control_dependencies([inc]):
-        fresh = tf.convert_to_tensor(v)
-        assert fresh is not v.value() and fresh.op.control_inputs == [inc]
+        assert tf.convert_to_tensor(v) is v.value()  # always the snapshot v/read, no new op
+        after = tf.identity(v)  # runs after inc; v/read aliases the buffer, as in TF1
+    doubled = v * 2.0
     sess.run(tf.global_variables_initializer())
-    assert sess.run(fresh) == 2.0
+    assert sess.run(after) == 2.0
+    assert sess.run(doubled) == 4.0  # no assign in this run: the current value
+    assert sess.run(v) == 2.0
 
 
 def test_counter_loop_in_one_session(sess):

@@ -50,7 +50,7 @@ class ReferenceExecutable:
                     type(e).__name__, e, _inputs_text(op, args))) from e
             for t, v in zip(op.outputs, outs):
                 env[t] = v if isinstance(v, VariableRef) else _check(v, t, low.specs[t], op)
-        return [np.array(_read(env[t], None), copy=True) for t in low.fetches]
+        return [np.array(_read(env[t], t.op), copy=True) for t in low.fetches]
 
 
 def _read(value, op):

@@ -123,19 +123,7 @@ class Constant(Initializer):
     def __call__(self, shape, dtype=None, partition_info=None, verify_shape=None):
         dtype = self._dtype(dtype)
         verify_shape = self._verify_shape if verify_shape is None else verify_shape
-        dims = _static_dims(shape)
-        value = np.asarray(self.value)
-        if verify_shape and list(value.shape) != dims:
-            raise TypeError("Expected Tensor's shape: %s, but got %s."
-                            % (tuple(dims), tuple(value.shape)))
-        size = int(np.prod(dims))
-        if value.size > size:
-            raise ValueError("Too many elements provided. Takes at most %d, but got %d."
-                             % (size, value.size))
-        if 1 < value.size < size:
-            flat = value.ravel()
-            value = np.concatenate([flat, np.repeat(flat[-1:], size - flat.size)])
-        return constant(value, dtype=dtype, shape=dims)
+        return constant(self.value, dtype=dtype, shape=_static_dims(shape), verify_shape=verify_shape)
 
     def get_config(self):
         return {"value": self.value, "dtype": self.dtype.name}

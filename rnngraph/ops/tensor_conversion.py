@@ -28,18 +28,23 @@ def _as_array(value, dtype):
 
 
 def constant(value, dtype=None, shape=None, name="Const", verify_shape=False):
-    """A Const op. With `shape`, a scalar or single value is broadcast to it and a value of
-    the same size is reshaped (TF1's tf.constant)."""
+    """A Const op (TF1's tf.constant). With `shape`, the value fills it in row-major order,
+    its last element repeated when it is short (a scalar fills everything); more elements
+    than the shape holds is a ValueError; with verify_shape the shapes must match exactly."""
     dtype = None if dtype is None else dtypes.as_dtype(dtype)
     arr, dtype = _as_array(value, dtype)
     if shape is not None:
         shape = as_shape(shape).as_list()
-        if arr.size == 1:
-            arr = np.full(shape, arr.reshape(()), dtype=arr.dtype)
-        elif verify_shape and list(arr.shape) != shape or arr.size != int(np.prod(shape)):
-            raise TypeError("Expected Tensor's shape: %s, got %s." % (tuple(shape), arr.shape))
-        else:
-            arr = arr.reshape(shape)
+        size = int(np.prod(shape))
+        if verify_shape and list(arr.shape) != shape:
+            raise TypeError("Expected Tensor's shape: %s, but got %s." % (tuple(shape), arr.shape))
+        if arr.size > max(size, 1):
+            raise ValueError("Too many elements provided. Takes at most %d, but got %d."
+                             % (size, arr.size))
+        flat = arr.ravel()[:size]
+        if 0 < flat.size < size:
+            flat = np.concatenate([flat, np.repeat(flat[-1:], size - flat.size)])
+        arr = flat.reshape(shape)
     arr.setflags(write=False)
     return get_default_graph().create_op("Const", [], {"value": arr, "dtype": dtype}, name).outputs[0]
 

@@ -17,13 +17,9 @@ any other consumer reads its value at the moment that consumer runs.
 Feeding a variable (`feed_dict={v: value}`) replaces its value for that run, and fetching
 it reads it, as in TF1 (both go through the reference tensor `v:0`).
 
-One deliberate difference: in TF1 the `v/read` snapshot aliases the variable's buffer,
-which an assign overwrites in place, so a use of `v` that runs after an assign to `v`
-(inside `tf.control_dependencies([update])`) observes the update. rnngraph snapshots are
-real copies. To keep TF1's observable values, using `v` as a Tensor inside a
-control_dependencies block whose control inputs (or anything upstream of them) write `v`
-reads the variable afresh (an Identity named `read`). Everywhere else `v` is its snapshot
-and op names match TF1.
+As in TF1, `v/read` (an Identity) aliases the variable's buffer rather than copying it:
+Identity forwards the reference (see primitives/control.py), so a use of `v` that runs
+after an assign to `v` (inside `tf.control_dependencies([update])`) observes the update.
 """
 import contextlib
 
@@ -191,9 +187,6 @@ class Variable:
         return self._variable
 
     def _as_tensor(self):
-        graph = self.graph
-        if graph is get_default_graph() and self._variable.op in _written_upstream(graph):
-            return self.read_value()
         return self._snapshot
 
     def _as_graph_element(self):
@@ -236,31 +229,6 @@ class Variable:
 
 
 operators.install(Variable)
-
-
-def _written_upstream(graph):
-    """The VariableV2 ops written by the current control inputs or their ancestors (any op
-    taking a variable by reference writes it, except IsVariableInitialized). Cached per set
-    of control inputs: an op's ancestry never changes once it is created."""
-    control = graph._current_control_inputs([])
-    if not control:
-        return frozenset()
-    cache = graph._attached_object("variables.written_upstream", dict)
-    key = frozenset(control)
-    written = cache.get(key)
-    if written is None:
-        found, seen, stack = set(), set(), list(control)
-        while stack:
-            op = stack.pop()
-            if op in seen:
-                continue
-            seen.add(op)
-            if op.type != "IsVariableInitialized":
-                found.update(op.inputs[i].op for i in op.primitive.ref_inputs)
-            stack.extend(t.op for t in op.inputs)
-            stack.extend(op.control_inputs)
-        written = cache[key] = frozenset(found)
-    return written
 
 
 # --- assign ops ------------------------------------------------------------------------------

@@ -13,9 +13,12 @@ from .common import BOOL, check_dtype
 
 @register
 class Identity(Primitive):
-    """Its input, unchanged (reading a variable reference yields a snapshot)."""
+    """Its input, unchanged. Like TF1's Identity on a ref input it aliases rather than
+    copies: given a variable reference it forwards the reference, so its consumers read the
+    variable when they run (`v/read` observes an assign ordered before its consumer)."""
 
     type = "Identity"
+    ref_inputs = (0,)
 
     def infer(self, inputs, attrs, known):
         return [inputs[0]]
@@ -26,9 +29,10 @@ class Identity(Primitive):
 
 @register
 class StopGradient(Identity):
-    """Identity in value; gradients do not flow through it."""
+    """Identity in value (a snapshot of a variable's value); gradients do not flow through it."""
 
     type = "StopGradient"
+    ref_inputs = ()
 
 
 @register
