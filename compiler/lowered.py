@@ -7,6 +7,9 @@ every tensor, feeds and fetches) with `as_text()`, `to_networkx()` and `to_dot()
 import networkx as nx
 
 from rnngraph.framework import dtypes
+from rnngraph.framework.func_graph import FuncGraph
+
+from .prune import prune
 
 _SHORT = {dtypes.float32: "f32", dtypes.float64: "f64", dtypes.int32: "i32",
           dtypes.int64: "i64", dtypes.bool: "bool"}
@@ -38,12 +41,7 @@ class Lowered:
             ", ".join("%s: %s" % (t.name, spec_text(self.specs[t])) for t in self.feeds),
             ", ".join(t.name for t in self.fetches) + "".join(
                 ", ^%s" % op.name for op in self.targets))]
-        for op in self.ops:
-            outs = ", ".join("%%%s: %s" % (t.name, spec_text(self.specs[t])) for t in op.outputs)
-            args = ", ".join("%" + t.name for t in op.inputs)
-            ctrl = "".join(" ^%s" % c.name for c in op.control_inputs)
-            attrs = _attr_text(op)
-            lines.append("  %s = %s(%s)%s%s" % (outs or "()", op.type, args, attrs, ctrl))
+        _op_lines(self.ops, self.specs, "  ", lines)
         return "\n".join(lines)
 
     def __str__(self):
@@ -77,9 +75,25 @@ class Lowered:
         return "\n".join(lines)
 
 
+def _op_lines(ops, specs, indent, lines):
+    """Append one line per op; a function body (While/Cond) is listed nested below its op."""
+    for op in ops:
+        outs = ", ".join("%%%s: %s" % (t.name, spec_text(specs.get(t, t.spec))) for t in op.outputs)
+        args = ", ".join("%" + t.name for t in op.inputs)
+        ctrl = "".join(" ^%s" % c.name for c in op.control_inputs)
+        lines.append("%s%s = %s(%s)%s%s" % (indent, outs or "()", op.type, args, _attr_text(op), ctrl))
+        for key, body in sorted((k, v) for k, v in op.attrs.items() if isinstance(v, FuncGraph)):
+            lines.append("%s  %s(%s):" % (indent, key, ", ".join(
+                "%%%s: %s" % (t.name, spec_text(t.spec)) for t in body.inputs)))
+            _op_lines(prune(body.outputs, [], body.inputs), {}, indent + "    ", lines)
+            lines.append("%s    return %s" % (indent, ", ".join("%" + t.name for t in body.outputs)))
+
+
 def _attr_text(op):
     shown = []
     for k, v in sorted(op.attrs.items()):
+        if isinstance(v, FuncGraph) or k == "output_specs":
+            continue
         if k == "value":
             v = v.tolist() if v.size <= 4 else "<%d elements>" % v.size
         elif isinstance(v, dtypes.DType):

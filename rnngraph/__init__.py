@@ -23,6 +23,9 @@ from .ops.random_ops import *  # noqa: F401,F403
 from .ops.tensor_conversion import constant, convert_to_tensor, is_tensor  # noqa: F401
 from .ops.variable_scope import *  # noqa: F401,F403
 from .ops.variables import *  # noqa: F401,F403
+from .ops.while_loop import *  # noqa: F401,F403
+from .ops.cond import *  # noqa: F401,F403
+from .ops.tensor_array_ops import *  # noqa: F401,F403
 from . import nn  # noqa: F401,E402
 from . import initializers, random  # noqa: F401,E402,A004
 

@@ -2,17 +2,23 @@
 
 Slow and obviously right: each op runs its primitive's `reference` implementation in order.
 It is the oracle every compiled target is tested against, so it also checks every output's
-dtype and shape against the specialized program and attributes every error to its op.
+dtype and shape against the program's specs and attributes every error to its op. Function
+bodies (While, Cond) run through `RunContext.call` with the same interpreter.
 """
+import weakref
+
 import numpy as np
 
 from rnngraph.errors import InternalError, OpError
+from rnngraph.framework import dtypes
 from rnngraph.primitives.state import VariableRef, deref
+
+from ..prune import prune
 
 
 class RunContext:
     """What a primitive's `reference` may use: the session's variables and random
-    streams, and `op`, the operation being run."""
+    streams, `op` (the operation being run) and `call` (run a function body)."""
 
     __slots__ = ("variables", "_state", "op")
 
@@ -23,6 +29,46 @@ class RunContext:
 
     def random_stream(self, op):
         return self._state.random_stream(op)
+
+    def call(self, func_graph, args):
+        """Run a FuncGraph on argument values; returns its outputs' values."""
+        ops = _body_ops(func_graph)
+        env = dict(zip(func_graph.inputs, args))
+        caller = self.op
+        interpret(ops, env, self, None)
+        self.op = caller
+        return [_read(env[t], t.op) for t in func_graph.outputs]
+
+
+_BODY_OPS = weakref.WeakKeyDictionary()
+
+
+def _body_ops(func_graph):
+    """The ops a body needs for its outputs (pruned once per body)."""
+    ops = _BODY_OPS.get(func_graph)
+    if ops is None:
+        ops = _BODY_OPS[func_graph] = prune(func_graph.outputs, [], func_graph.inputs)
+    return ops
+
+
+def interpret(ops, env, ctx, specs):
+    """Run `ops` in order, reading inputs from and writing outputs to `env`. Outputs are
+    checked against `specs` (Tensor -> TensorSpec) when given, else the static specs."""
+    for op in ops:
+        ctx.op = op
+        prim = op.primitive
+        args = [env[t] if i in prim.ref_inputs else _read(env[t], op)
+                for i, t in enumerate(op.inputs)]
+        try:
+            outs = prim.reference(ctx, args, op.attrs)
+        except OpError as e:
+            raise _attribute(e, op, args) from e.__cause__
+        except Exception as e:
+            raise InternalError(op=op, message="%s: %s%s" % (
+                type(e).__name__, e, _inputs_text(op, args))) from e
+        for t, v in zip(op.outputs, outs):
+            env[t] = v if isinstance(v, VariableRef) or t.dtype is dtypes.tensor_array else \
+                _check(v, t, specs[t] if specs is not None else t.spec, op)
 
 
 class ReferenceExecutable:
@@ -35,22 +81,13 @@ class ReferenceExecutable:
     def run(self, feed_values, state):
         low = self.lowered
         env = dict(zip(low.feeds, feed_values))
-        ctx = RunContext(state)
-        for op in low.ops:
-            ctx.op = op
-            prim = op.primitive
-            args = [env[t] if i in prim.ref_inputs else _read(env[t], op)
-                    for i, t in enumerate(op.inputs)]
-            try:
-                outs = prim.reference(ctx, args, op.attrs)
-            except OpError as e:
-                raise _attribute(e, op, args) from e.__cause__
-            except Exception as e:
-                raise InternalError(op=op, message="%s: %s%s" % (
-                    type(e).__name__, e, _inputs_text(op, args))) from e
-            for t, v in zip(op.outputs, outs):
-                env[t] = v if isinstance(v, VariableRef) else _check(v, t, low.specs[t], op)
-        return [np.array(_read(env[t], t.op), copy=True) for t in low.fetches]
+        interpret(low.ops, env, RunContext(state), low.specs)
+        return [_fetched(_read(env[t], t.op)) for t in low.fetches]
+
+
+def _fetched(value):
+    """A copy the caller may mutate (state and constants are never aliased by results)."""
+    return np.array(value, copy=True) if isinstance(value, (np.ndarray, np.generic)) else value
 
 
 def _read(value, op):
@@ -63,15 +100,15 @@ def _read(value, op):
 def _attribute(err, op, args):
     if err.op is not None:
         return err
-    detail = _inputs_text(op, args)
-    return type(err)(None, op, err.message + detail)
+    return type(err)(None, op, err.message + _inputs_text(op, args))
 
 
 def _inputs_text(op, args):
     if not op.inputs:
         return ""
     return " (inputs: %s)" % ", ".join(
-        "'%s' %s%s" % (t.name, t.dtype.name, list(np.shape(_deref_safe(a)))) for t, a in zip(op.inputs, args))
+        "'%s' %s%s" % (t.name, t.dtype.name, list(np.shape(_deref_safe(a))))
+        for t, a in zip(op.inputs, args))
 
 
 def _deref_safe(value):

@@ -106,8 +106,10 @@ int32 = DType("int32", np.int32)
 int64 = DType("int64", np.int64)
 bool = DType("bool", np.bool_)  # noqa: A001  (TF1 exposes tf.bool)
 
-half = None  # not supported; see as_dtype
 double = float64
+# The value of a TensorArray flowing through the graph (TF's "flow"/handle). Internal: not
+# a dtype users can ask for, so it is not in SUPPORTED.
+tensor_array = DType("tensor_array", object)
 SUPPORTED = (float32, float64, int32, int64, bool)
 
 _BY_NAME = {d.name: d for d in SUPPORTED}

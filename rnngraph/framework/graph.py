@@ -225,22 +225,22 @@ class Graph:
         return _default_graph_stack.get_controller(self)
 
     # --- ops ---------------------------------------------------------------------------
-    def create_op(self, op_type, inputs, attrs=None, name=None):
+    def create_op(self, op_type, inputs, attrs=None, name=None, control_inputs=()):
         """Create an op of primitive `op_type`; infers its outputs' dtypes and shapes.
 
         `name` is made unique within the current name scope; a name ending in '/' (as
-        returned by `name_scope`) is used as is.
+        returned by `name_scope`) is used as is. `control_inputs` are added to those of the
+        enclosing control_dependencies blocks.
         """
         from .constant_folding import constant_value, constant_value_as_shape
         primitive = lookup(op_type)
         attrs = dict(attrs or {})
         inputs = list(inputs)
-        for t in inputs:
+        for i, t in enumerate(inputs):
             if not isinstance(t, Tensor):
                 raise TypeError("Input to op %s must be a Tensor, got %r" % (op_type, t))
             if t.graph is not self:
-                raise ValueError("Tensor %s must be from the same graph as the op %s being "
-                                 "created." % (t.name, name or op_type))
+                inputs[i] = self._resolve_input(t, name or op_type)
         with self._lock:
             self._check_not_finalized()
             full_name = self._op_name(name or op_type)
@@ -252,7 +252,8 @@ class Graph:
                 raise ValueError("%s for '%s' (op: '%s') with input shapes: %s." % (
                     str(e).rstrip("."), full_name, op_type,
                     ", ".join(t.shape.short() for t in inputs))) from None
-            control_inputs = self._current_control_inputs(inputs)
+            control_inputs = self._current_control_inputs(inputs) + [
+                c for c in control_inputs if c not in self._current_control_inputs(inputs)]
             op = Operation(self, op_type, full_name, inputs, attrs, specs, control_inputs,
                            primitive, _user_frame())
             self._ops.append(op)
@@ -263,6 +264,18 @@ class Graph:
                 c._control_outputs.append(op)
             self._version += 1
         return op
+
+    def _resolve_input(self, tensor, op_name):
+        """A tensor of another graph used as an input here: an error in a plain graph
+        (FuncGraph captures tensors of enclosing graphs instead)."""
+        raise ValueError("Tensor %s must be from the same graph as the op %s being created."
+                         % (tensor.name, op_name))
+
+    @property
+    def outermost_graph(self):
+        """The graph variables are created in: this one, or for a function body the graph
+        enclosing every body."""
+        return self
 
     def _op_name(self, name):
         if name.endswith("/"):
@@ -413,13 +426,17 @@ class Graph:
                 raise TypeError("Can not convert a %s into a Operation (control dependency)."
                                 % type(c).__name__)
             if c.graph is not self:
-                raise ValueError("Control input %s is not from this graph." % c.name)
+                self._external_control_input(c)
+                continue
             ops.append(c)
         self._control_dependencies_stack.append(ops)
         try:
             yield
         finally:
             self._control_dependencies_stack.pop()
+
+    def _external_control_input(self, op):
+        raise ValueError("Control input %s is not from this graph." % op.name)
 
     def _current_control_inputs(self, inputs):
         input_ops = {t.op for t in inputs}
@@ -475,10 +492,12 @@ class _DefaultGraphStack(threading.local):
     @contextlib.contextmanager
     def get_controller(self, graph):
         self.stack.append(graph)
+        depth = len(self.stack)
         try:
             yield graph
         finally:
-            self.stack.remove(graph) if graph in self.stack else None
+            if len(self.stack) >= depth and self.stack[depth - 1] is graph:
+                del self.stack[depth - 1]
 
     def reset(self):
         if self.stack:
@@ -499,12 +518,23 @@ def reset_default_graph():
 
 
 def graph_of(values, default=None):
-    """The graph of the first Tensor-like among `values`, else `default` or the default graph."""
+    """The graph ops on `values` belong in: the default graph when every value lives in it
+    or in a graph enclosing it (a loop body uses outer tensors by capturing them), else the
+    graph of the first value from an unrelated graph, else `default` or the default graph."""
+    current = get_default_graph()
     for v in values or ():
         g = getattr(v, "graph", None)
-        if isinstance(g, Graph):
+        if isinstance(g, Graph) and not _encloses(g, current):
             return g
-    return default if default is not None else get_default_graph()
+    return default if default is not None else current
+
+
+def _encloses(outer, graph):
+    while graph is not None:
+        if graph is outer:
+            return True
+        graph = getattr(graph, "outer_graph", None)
+    return False
 
 
 class name_scope:  # noqa: N801 (TF1 API name)

@@ -20,11 +20,12 @@ def get_default_session():
 @contextlib.contextmanager
 def default_session(session):
     _sessions.stack.append(session)
+    depth = len(_sessions.stack)
     try:
         yield session
     finally:
-        if session in _sessions.stack:
-            _sessions.stack.remove(session)
+        if len(_sessions.stack) >= depth and _sessions.stack[depth - 1] is session:
+            del _sessions.stack[depth - 1]
 
 
 def session_for(graph, session, what):

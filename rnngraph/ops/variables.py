@@ -26,6 +26,7 @@ import contextlib
 from ..framework import dtypes
 from ..framework.graph import (GraphKeys, Tensor, add_to_collections, control_dependencies,
                                get_collection, get_default_graph, name_scope)
+from ..framework.func_graph import init_scope
 from ..framework.session_context import get_default_session
 from ..framework.tensor_shape import as_shape, unknown_shape
 from . import array_ops, control_flow_ops, operators
@@ -79,9 +80,10 @@ class Variable:
             collections = list(collections) + [GraphKeys.TRAINABLE_VARIABLES]
         self._constraint = constraint
         dtype = None if dtype is None else dtypes.as_dtype(dtype)
-        # Like TF1's init_scope: a variable never depends on the surrounding control inputs.
-        with name_scope(name, "Variable", [] if init_from_fn else [initial_value]) as scope, \
-                control_dependencies(None):
+        # TF1's init_scope: a variable lives in the outermost graph (also when a cell creates
+        # it inside a loop body) and never depends on the surrounding control inputs.
+        with init_scope(), name_scope(name, "Variable", [] if init_from_fn else [initial_value]) \
+                as scope:
             with name_scope("Initializer") if init_from_fn else contextlib.nullcontext():
                 value = initial_value() if init_from_fn else initial_value
                 self._initial_value = convert_to_tensor(value, dtype=dtype, name="initial_value")
@@ -246,7 +248,7 @@ def _state_update(op_type, fn_name, ref, value, attrs, name):
     ref = _ref_tensor(ref, fn_name)
     with name_scope(name, op_type, [ref]) as scope:
         value = convert_to_tensor(value, dtype=ref.dtype, name="value")
-        return ref.graph.create_op(op_type, [ref, value], attrs, scope).outputs[0]
+        return get_default_graph().create_op(op_type, [ref, value], attrs, scope).outputs[0]
 
 
 def assign(ref, value, validate_shape=None, use_locking=None, name=None):
@@ -337,8 +339,8 @@ def initialize_local_variables():
 def is_variable_initialized(variable):
     """A scalar bool tensor: whether `variable` has a value in the running session."""
     ref = _ref_tensor(variable, "is_variable_initialized")
-    return ref.graph.create_op("IsVariableInitialized", [ref], None,
-                               "IsVariableInitialized").outputs[0]
+    return get_default_graph().create_op("IsVariableInitialized", [ref], None,
+                                         "IsVariableInitialized").outputs[0]
 
 
 def report_uninitialized_variables(var_list=None, name="report_uninitialized_variables"):

@@ -65,6 +65,26 @@ class PlaceholderWithDefault(Primitive):
 
 
 @register
+class Arg(Primitive):
+    """An argument of a function body (FuncGraph): bound by the caller (While, Cond) each
+    time the body runs; attrs dtype, shape and index (position in the body's inputs)."""
+
+    type = "Arg"
+
+    @property
+    def foldable(self):
+        return False
+
+    def infer(self, inputs, attrs, known):
+        return [TensorSpec(attrs["dtype"], as_shape(attrs["shape"]))]
+
+    def reference(self, ctx, inputs, attrs):
+        from ..errors import InternalError
+        raise InternalError(message="rnngraph bug: argument %s of a function body was not bound"
+                            % ctx.op.name)
+
+
+@register
 class Const(Primitive):
     """A constant array (attrs['value'], already of attrs['dtype'])."""
 
