@@ -1,0 +1,117 @@
+"""TensorArray: TF1's methods, shape inference, use as a loop variable, and TF1's errors
+(unwritten reads, double writes, out-of-range indices, reading twice when cleared)."""
+import numpy as np
+import pytest
+
+import rnngraph as tf
+from rnngraph import errors
+
+
+def test_write_read_stack_size(sess):
+    ta = tf.TensorArray(tf.float32, size=3, clear_after_read=False)
+    ta = ta.write(0, [1.0, 2.0]).write(1, [3.0, 4.0]).write(2, [5.0, 6.0])
+    assert ta.element_shape.as_list() == [2]
+    r = ta.read(1)
+    assert r.shape.as_list() == [2]
+    s = ta.stack()
+    assert s.shape.as_list() == [3, 2]  # the size is static here (TF1's shape function too)
+    out = sess.run([r, s, ta.size()])
+    np.testing.assert_array_equal(out[0], [3.0, 4.0])
+    np.testing.assert_array_equal(out[1], [[1, 2], [3, 4], [5, 6]])
+    assert out[2] == 3
+
+
+def test_unstack_gather_scatter_concat_split(sess):
+    value = np.arange(12, dtype=np.float32).reshape(4, 3)
+    ta = tf.TensorArray(tf.float32, size=4, clear_after_read=False).unstack(value)
+    out = sess.run([ta.gather([3, 0]), ta.read(2), ta.stack()])
+    np.testing.assert_array_equal(out[0], value[[3, 0]])
+    np.testing.assert_array_equal(out[1], value[2])
+    np.testing.assert_array_equal(out[2], value)
+    sc = tf.TensorArray(tf.int32, size=3).scatter([2, 0, 1], tf.constant([[7], [8], [9]]))
+    np.testing.assert_array_equal(sess.run(sc.stack()), [[8], [9], [7]])
+    sp = tf.TensorArray(tf.float32, size=3, infer_shape=False).split(tf.constant(np.arange(6, dtype=np.float32)), [1, 3, 2])
+    assert sess.run(sp.read(1)).tolist() == [1.0, 2.0, 3.0]
+    cat = tf.TensorArray(tf.float32, size=2, infer_shape=False)
+    cat = cat.write(0, [1.0]).write(1, [2.0, 3.0])
+    np.testing.assert_array_equal(sess.run(cat.concat()), [1.0, 2.0, 3.0])
+
+
+def test_in_a_loop_with_dynamic_size(sess):
+    n = tf.placeholder(tf.int32, [])
+    ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+
+    def body(i, ta):
+        return i + 1, ta.write(i, tf.fill([2], tf.cast(i, tf.float32)))
+    _, ta = tf.while_loop(lambda i, ta: i < n, body, [0, ta])
+    stacked = ta.stack()
+    assert stacked.shape.as_list() == [None, 2]  # the write's shape reached the outer array
+    np.testing.assert_array_equal(sess.run(stacked, {n: 3}), [[0, 0], [1, 1], [2, 2]])
+    assert sess.run(ta.size(), {n: 5}) == 5
+
+
+def test_read_in_loop_body(sess):
+    x = tf.placeholder(tf.float32, [None, 2])
+    inputs = tf.TensorArray(tf.float32, size=tf.shape(x)[0]).unstack(x)
+
+    def body(i, acc):
+        return i + 1, acc + inputs.read(i)
+    _, total = tf.while_loop(lambda i, a: i < tf.shape(x)[0], body, [0, tf.zeros([2])])
+    np.testing.assert_array_equal(sess.run(total, {x: [[1, 2], [3, 4], [5, 6]]}), [9, 12])
+
+
+def test_unwritten_element_zero_when_shape_known(sess):
+    ta = tf.TensorArray(tf.float32, size=3, element_shape=[2]).write(1, [1.0, 1.0])
+    np.testing.assert_array_equal(sess.run(ta.stack()), [[0, 0], [1, 1], [0, 0]])
+
+
+def test_unwritten_element_error_when_shape_unknown(sess):
+    ta = tf.TensorArray(tf.float32, size=3, infer_shape=False)
+    with pytest.raises(errors.InvalidArgumentError, match="not yet been written"):
+        sess.run(ta.read(0))
+
+
+def test_write_twice_is_error(sess):
+    ta = tf.TensorArray(tf.float32, size=2).write(0, 1.0).write(0, 2.0)
+    with pytest.raises(errors.InvalidArgumentError, match="already been written"):
+        sess.run(ta.stack())
+
+
+def test_out_of_range_index_on_fixed_size(sess):
+    i = tf.placeholder(tf.int32, [])
+    ta = tf.TensorArray(tf.float32, size=2).write(i, 1.0)
+    with pytest.raises(errors.InvalidArgumentError, match="not resizeable and size is: 2"):
+        sess.run(ta.stack(), {i: 2})
+    with pytest.raises(errors.InvalidArgumentError, match="Tried to read from index 5"):
+        sess.run(tf.TensorArray(tf.float32, size=2, element_shape=[]).read(5))
+
+
+def test_clear_after_read(sess):
+    ta = tf.TensorArray(tf.float32, size=1).write(0, 3.0)
+    twice = ta.read(0) + ta.read(0)
+    with pytest.raises(errors.InvalidArgumentError, match="twice because it was cleared"):
+        sess.run(twice)
+    keep = tf.TensorArray(tf.float32, size=1, clear_after_read=False).write(0, 3.0)
+    assert sess.run(keep.read(0) + keep.read(0)) == 6.0
+
+
+def test_shape_and_dtype_errors(sess):
+    ta = tf.TensorArray(tf.float32, size=2)
+    with pytest.raises(TypeError, match="dtype is float32 but Op is trying to write dtype int32"):
+        ta.write(0, tf.constant(1))
+    ta2 = ta.write(0, [1.0, 2.0])
+    with pytest.raises(ValueError, match="Inconsistent shapes"):
+        ta2.write(1, [1.0, 2.0, 3.0])
+    x = tf.placeholder(tf.float32, [None])
+    ta3 = tf.TensorArray(tf.float32, size=2).write(0, x).write(1, x[:1])
+    with pytest.raises(errors.InvalidArgumentError, match="incompatible with the TensorArray's"):
+        sess.run(ta3.stack(), {x: [1.0, 2.0]})
+    with pytest.raises(ValueError, match="Size must be provided"):
+        tf.TensorArray(tf.float32)
+
+
+def test_identity_and_close(sess):
+    ta = tf.TensorArray(tf.float32, size=1).write(0, 2.0)
+    same = ta.identity()
+    assert same.dtype == tf.float32 and sess.run(same.read(0)) == 2.0
+    assert sess.run(ta.close()) is None
