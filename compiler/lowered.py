@@ -12,7 +12,7 @@ from rnngraph.framework.func_graph import FuncGraph
 from .prune import prune
 
 _SHORT = {dtypes.float32: "f32", dtypes.float64: "f64", dtypes.int32: "i32",
-          dtypes.int64: "i64", dtypes.bool: "bool"}
+          dtypes.int64: "i64", dtypes.bool: "bool", dtypes.tensor_array: "tensor_array"}
 
 
 def spec_text(spec):

@@ -101,7 +101,7 @@ def test_body_errors():
         tf.while_loop(lambda x: x < 3, lambda x: tf.cast(x, tf.float32), [0])
     with pytest.raises((ValueError, TypeError)):
         tf.while_loop(lambda a, b: a < 3, lambda a, b: (a + 1,), [0, 1])
-    with pytest.raises(ValueError, match="scalar bool"):
+    with pytest.raises(TypeError, match="scalar bool"):
         tf.while_loop(lambda x: x, lambda x: x + 1, [0])
     with pytest.raises(TypeError, match="positive integer"):
         tf.while_loop(lambda x: x < 3, lambda x: x + 1, [0], parallel_iterations=0)

@@ -320,16 +320,18 @@ def _check_new_state(fn_name, cell, flat_outer_state, state, new_state):
                    outer.name if is_tensor(outer) else outer, old.shape, cell.state_size))
 
 
-def _checked_sequence_length(fn_name, sequence_length, batch_size, max_time):
-    """`sequence_length` (int32 vector) through an Identity that runs only after TF's shape
-    check (it must be [batch_size]) and rnngraph's range check (0 <= value <= max_time)."""
+def _checked_sequence_length(fn_name, sequence_length, batch_size, max_time,
+                             name="CheckSeqLen"):
+    """`sequence_length` (int32 vector) through an Identity `name` that runs only after TF's
+    shape check (it must be [batch_size]) and rnngraph's range check (0 <= value <=
+    max_time)."""
     static_length = sequence_length.shape[0] if sequence_length.shape.ndims == 1 else None
     if isinstance(batch_size, int) and static_length is not None and static_length != batch_size:
         # TF1 fails here too, at build time, in the Select of the copy-through.
         raise ValueError("%s: sequence_length must be a vector of length batch_size = %d, but "
                          "sequence_length %s has shape %s" % (
                              fn_name, batch_size, sequence_length.name, sequence_length.shape))
-    with name_scope(None, "CheckSeqLen", [sequence_length]) as scope:
+    with name_scope(None, name, [sequence_length]) as scope:
         x_shape = array_ops.shape(sequence_length)
         packed_shape = array_ops.stack([batch_size])
         shape_check = control_flow_ops.Assert(
@@ -353,7 +355,7 @@ def _checked_sequence_length(fn_name, sequence_length, batch_size, max_time):
              "sequence_length (tensor %s) =" % sequence_length.name, sequence_length],
             summarize=20)
         with control_dependencies([shape_check, range_check]):
-            return array_ops.identity(sequence_length, name=scope.rstrip("/"))
+            return array_ops.identity(sequence_length, name=scope)
 
 
 # --- dynamic_rnn ---------------------------------------------------------------------------------
@@ -389,7 +391,7 @@ def dynamic_rnn(cell, inputs, sequence_length=None, initial_state=None, dtype=No
         #   [batch, time, depth]
         # For internal calculations, we transpose to [time, batch, depth]
         flat_input = nest.flatten(inputs)
-        if not flat_input:
+        if not flat_input or any(input_ is None for input_ in flat_input):
             raise ValueError("dynamic_rnn: inputs must not be None or empty, got %r" % (inputs,))
         flat_input = [convert_to_tensor(input_) for input_ in flat_input]
         _check_inputs_rank("dynamic_rnn", flat_input, 3)
@@ -581,9 +583,10 @@ def _dynamic_rnn_loop(cell, inputs, initial_state, parallel_iterations, swap_mem
 def _checked_sequence_length_of(fn_name, inputs, sequence_length, time_major):
     """The sequence-length checks of dynamic_rnn, done once before the inputs are reversed
     (so a bad length is reported as such, not as a reverse_sequence failure)."""
-    flat_input = [convert_to_tensor(x) for x in nest.flatten(inputs)]
-    if not flat_input:
+    flat_input = nest.flatten(inputs)
+    if not flat_input or any(x is None for x in flat_input):
         raise ValueError("%s: inputs must not be None or empty, got %r" % (fn_name, inputs))
+    flat_input = [convert_to_tensor(x) for x in flat_input]
     _check_inputs_rank(fn_name, flat_input, 3)
     sequence_length = math_ops.cast(sequence_length, dtypes.int32)
     if sequence_length.shape.ndims not in (None, 1):
@@ -598,7 +601,8 @@ def _checked_sequence_length_of(fn_name, inputs, sequence_length, time_major):
     if batch_size is None:
         batch_size = array_ops.shape(flat_input[0])[batch_axis]
     max_time = array_ops.shape(flat_input[0])[time_axis]
-    return _checked_sequence_length(fn_name, sequence_length, batch_size, max_time)
+    return _checked_sequence_length(fn_name, sequence_length, batch_size, max_time,
+                                    name="sequence_length")
 
 
 def bidirectional_dynamic_rnn(cell_fw, cell_bw, inputs, sequence_length=None,
@@ -955,7 +959,6 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
             min_sequence_length = math_ops.reduce_min(sequence_length)
             max_sequence_length = math_ops.reduce_max(sequence_length)
 
-        flat_outer_state = nest.flatten(state)
         for time, input_ in enumerate(inputs):
             if time > 0:
                 varscope.reuse_variables()
@@ -963,9 +966,11 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
             def call_cell(input_=input_, state=state):
                 output, new_state = cell(input_, state)
                 if sequence_length is not None:
+                    # Only the copy-through needs outputs and states to keep their shapes
+                    # (TF1 lets a state change from step to step otherwise).
                     _check_cell_output("static_rnn", cell, output,
                                        fixed_batch_size if fixed_batch_size else None)
-                _check_new_state("static_rnn", cell, flat_outer_state, state, new_state)
+                    _check_new_state("static_rnn", cell, nest.flatten(state), state, new_state)
                 return output, new_state
 
             if sequence_length is not None:
@@ -1014,7 +1019,8 @@ def static_bidirectional_rnn(cell_fw, cell_bw, inputs, initial_state_fw=None,
             if batch is None:
                 batch = array_ops.shape(first_input)[0]
             sequence_length = _checked_sequence_length("static_bidirectional_rnn",
-                                                       sequence_length, batch, len(inputs))
+                                                       sequence_length, batch, len(inputs),
+                                                       name="sequence_length")
         # Forward direction
         with vs.variable_scope("fw") as fw_scope:
             output_fw, output_state_fw = static_rnn(cell_fw, inputs, initial_state_fw, dtype,

@@ -59,12 +59,39 @@ def convert_to_tensor(value, dtype=None, name=None, preferred_dtype=None, dtype_
             raise ValueError("Tensor conversion requested dtype %s for Tensor with dtype %s: %r"
                              % (dtype.name, value.dtype.name, value))
         return value
+    if isinstance(value, (list, tuple)) and _holds_tensor(value):
+        return _autopack(value, dtype, name or "packed")
     if dtype is None and (preferred_dtype or dtype_hint) is not None:
         try:
             return constant(value, dtypes.as_dtype(preferred_dtype or dtype_hint), name=name or "Const")
         except (TypeError, ValueError):
             pass
     return constant(value, dtype, name=name or "Const")
+
+
+def _holds_tensor(value):
+    if isinstance(value, (list, tuple)):
+        return any(_holds_tensor(v) for v in value)
+    return is_tensor(value)
+
+
+def _first_tensor_dtype(value):
+    if isinstance(value, (list, tuple)):
+        for v in value:
+            d = _first_tensor_dtype(v)
+            if d is not None:
+                return d
+        return None
+    return convert_to_tensor(value).dtype if is_tensor(value) else None
+
+
+def _autopack(value, dtype, name):
+    """TF1's autopacking: a (nested) list holding tensors becomes tf.stack of its elements,
+    Python numbers taking the tensors' dtype."""
+    from .array_ops import stack
+    dtype = dtype or _first_tensor_dtype(value)
+    return stack([_autopack(v, dtype, "packed") if isinstance(v, (list, tuple)) and _holds_tensor(v)
+                  else convert_to_tensor(v, dtype=dtype) for v in value], name=name)
 
 
 def convert_n_to_tensor(values, dtype=None, name=None):

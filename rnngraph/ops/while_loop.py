@@ -81,7 +81,7 @@ def while_loop(cond, body, loop_vars, shape_invariants=None, parallel_iterations
             c = cond(*pack_values(loop_vars, args))
             c = convert_to_tensor(c)
             if c.dtype != dtypes.bool or c.shape.ndims not in (None, 0):
-                raise ValueError("cond of a while_loop must return a scalar bool, got %s with "
+                raise TypeError("cond of a while_loop must return a scalar bool, got %s with "
                                  "shape %s" % (c.dtype.name, c.shape))
             return [c]
 

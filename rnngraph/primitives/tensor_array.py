@@ -14,7 +14,7 @@ in TF's stateful TensorArray.
 """
 import numpy as np
 
-from ..errors import InvalidArgumentError
+from ..errors import InvalidArgumentError, UnimplementedError
 from ..framework import dtypes
 from ..framework.primitive import Primitive, ShapeError, TensorSpec, register
 from ..framework.tensor_shape import TensorShape, as_shape
@@ -188,8 +188,10 @@ class TensorArrayGather(Primitive):
         if not values:
             shape = ta.resource.element_shape
             if not shape.is_fully_defined():
-                ta._fail("TensorArray has no elements to gather and its element shape %s is not "
-                         "fully defined." % shape.short())
+                raise UnimplementedError(message=(
+                    "TensorArray %s: TensorArray has size zero, but element shape %s is not fully "
+                    "defined. Currently only static shapes are supported when packing zero-size "
+                    "TensorArrays." % (ta.resource.name, shape.short())))
             return [np.zeros([0] + shape.as_list(), ta.resource.dtype.np)]
         shapes = {v.shape for v in values}
         if len(shapes) > 1:
