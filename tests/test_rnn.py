@@ -60,7 +60,7 @@ def np_unroll(step, xs, state, lengths=None):
     state = [np.asarray(s, np.float64) for s in state]
     outputs = None
     for t in range(steps):
-        out, new_state = step(*[x[:, t] for x in xs], state) if len(xs) > 1 else step(xs[0][:, t], state)
+        out, new_state = step(*[x[:, t] for x in xs], state)
         if outputs is None:
             outputs = [np.zeros((batch, steps) + o.shape[1:]) for o in out]
         live = t < lengths
@@ -893,3 +893,25 @@ def test_error_raw_rnn_arguments():
     with pytest.raises(ValueError, match="raw_rnn: the initial cell state from loop_fn tensor "
                                          "rnn/bad_state:0 has shape \\(2, 4\\)"):
         tf.nn.raw_rnn(cell, loop_fn)
+
+
+def test_state_structure_types_follow_tf():
+    """A plain tuple where the cell returns an LSTMStateTuple: TF1's while_loop (dynamic_rnn)
+    and _rnn_step (sequence_length) reject it with a TypeError; static_rnn without
+    sequence_length accepts it (the state simply becomes the cell's)."""
+    x = _x()
+    init = (tf.zeros([2, 3]), tf.zeros([2, 3]))
+    with pytest.raises(TypeError, match="does not have the structure of the state it was given"):
+        tf.nn.dynamic_rnn(rc.LSTMCell(3), x, initial_state=init, scope="a")
+    _, state = tf.nn.static_rnn(rc.LSTMCell(3), tf.unstack(x, axis=1), initial_state=init,
+                                scope="b")
+    assert isinstance(state, rc.LSTMStateTuple)
+    with pytest.raises(TypeError, match="does not have the structure of the state it was given"):
+        tf.nn.static_rnn(rc.LSTMCell(3), tf.unstack(x, axis=1), initial_state=init,
+                         sequence_length=[1, 2], scope="c")
+
+
+def test_error_inputs_none_or_empty():
+    for inputs in (None, (), []):
+        with pytest.raises(ValueError, match="inputs must not be None or empty"):
+            tf.nn.dynamic_rnn(rc.GRUCell(U), inputs, dtype=tf.float32)

@@ -31,8 +31,14 @@ Checks beyond TF's (TF is silent or fails later with an unrelated message):
   sequence_length and the first bad entry (an Assert gating sequence_length).
 - build time: inputs of the wrong rank name the input tensor; a cell output that does not
   match cell.output_size, an initial_state that does not match cell.state_size (structure
-  or shape), and a new state that does not match the state it came from are ValueErrors
-  naming the tensors.
+  or shape), and a new state that does not match the state it came from raise errors
+  naming the tensors (ValueError; TypeError where TF1 raises one: a nest of a different
+  type, a single tensor for a tuple state). static_rnn checks a cell's outputs and states
+  only with sequence_length, as TF1 lets them change between steps otherwise.
+
+Departure from TF1: bidirectional_dynamic_rnn reverses each backward output tensor
+(nest.map_structure); TF1 reverses the whole output nest with one call, which packs a
+tuple into one tensor (an error, or a single wrong tensor for a cell with tuple outputs).
 """
 from ..framework import dtypes, nest
 from ..framework.constant_folding import constant_value
@@ -264,7 +270,8 @@ def _check_cell_output(fn_name, cell, output, batch_size):
     except (ValueError, TypeError):
         raise ValueError(
             "%s: the output of cell %s does not have the structure of cell.output_size: the cell "
-            "returned %s, but its output_size is %s" % (fn_name, cell, output, output_size)) from None
+            "returned %s, but its output_size is %s"
+            % (fn_name, cell, output, output_size)) from None
     for out, size in zip(nest.flatten(output), nest.flatten(output_size)):
         if not is_tensor(out):
             continue
@@ -721,7 +728,7 @@ def raw_rnn(cell, loop_fn, parallel_iterations=None, swap_memory=False, scope=No
 
         time = constant(0, dtype=dtypes.int32)
         (elements_finished, next_input, initial_state, emit_structure,
-         init_loop_state) = loop_fn(time, None, None, None)  # time, cell_output, cell_state, loop_state
+         init_loop_state) = loop_fn(time, None, None, None)  # time, output, state, loop_state
         flat_input = nest.flatten(next_input)
         flat_input = [convert_to_tensor(input_) for input_ in flat_input]
         next_input = nest.pack_sequence_as(structure=next_input, flat_sequence=flat_input)
@@ -908,7 +915,8 @@ def static_rnn(cell, inputs, initial_state=None, dtype=None, sequence_length=Non
                 if input_size.ndims is None:
                     raise ValueError(
                         "Input size (dimension 0 of inputs) must be accessible via shape "
-                        "inference, but saw value None (input %s of unknown rank)." % flat_input.name)
+                        "inference, but saw value None (input %s of unknown rank)."
+                        % flat_input.name)
                 for i, size in enumerate(input_size.dims):
                     if dimension_value(size) is None:
                         raise ValueError(
