@@ -8,6 +8,7 @@ program without running it, for inspection.
 `run` is safe to call from several threads at once: compilation is serialized per
 session, execution is not, and variable updates are atomic per variable.
 """
+import os
 import threading
 
 import compiler
@@ -21,7 +22,9 @@ from .feeds import normalize_feeds
 from .fetches import FetchPlan
 from .state import SessionState
 
-DEFAULT_TARGET = "reference"
+def default_target():
+    """The target of Session() without one: $RNNGRAPH_TARGET, else "reference"."""
+    return os.environ.get("RNNGRAPH_TARGET") or "reference"
 
 
 class ConfigProto:
@@ -58,7 +61,7 @@ class Session:
     @staticmethod
     def _resolve_target(target):
         if target in ("", None):
-            return DEFAULT_TARGET
+            target = default_target()
         if target not in TARGETS:
             raise ValueError("Unknown Session target %r; available targets: %s"
                              % (target, ", ".join(sorted(TARGETS))))

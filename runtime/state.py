@@ -36,6 +36,20 @@ class SessionState:
         self._keys = {}
         self._lock = threading.Lock()
 
+    def random_calls(self, op):
+        """How many times `op` has drawn in this session (its stream position)."""
+        return self._calls.get(op, 0)
+
+    def set_random_calls(self, op, calls):
+        with self._lock:
+            self._calls[op] = calls
+
+    def random_key(self, op):
+        """The op's Philox key, drawing it (without advancing the stream) if needed."""
+        key, call = self.random_stream(op)
+        self.set_random_calls(op, call)
+        return key
+
     def random_stream(self, op):
         """(key, call): the Philox key of a random op and how often it ran before.
 

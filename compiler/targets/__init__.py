@@ -2,7 +2,7 @@
 where an Executable has `run(feed_values, state) -> list of fetched arrays` and `source()`."""
 import importlib
 
-TARGETS = {"reference": "compiler.targets.reference"}
+TARGETS = {"reference": "compiler.targets.reference", "cpu": "compiler.targets.cpu"}
 
 
 def get_target(name):

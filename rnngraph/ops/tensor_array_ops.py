@@ -46,7 +46,9 @@ class TensorArray:
                 "dtype": self._dtype, "element_shape": self._element_shape[0],
                 "dynamic_size": self._dynamic_size, "clear_after_read": self._clear_after_read,
                 "identical_element_shapes": bool(infer_shape),
-                "tensor_array_name": tensor_array_name}, scope)[0]
+                "tensor_array_name": tensor_array_name,
+                # the shared cell: compilers read the element shape learned by later writes
+                "element_shape_cell": self._element_shape}, scope)[0]
 
     def _with_handle(self, handle):
         """A TensorArray object for a new version `handle` of this array."""

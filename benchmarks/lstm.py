@@ -1,0 +1,331 @@
+"""LSTM forward-pass benchmark: rnngraph vs TF1 (tf.compat.v1 graph mode) vs PyTorch, on CPU.
+
+Every framework runs the same LSTM (tf.nn.dynamic_rnn over tf.nn.rnn_cell.LSTMCell, or
+torch.nn.LSTM) with the same weights and inputs, on 2 threads, and fetches the outputs
+[batch, time, hidden]. Prints median milliseconds per forward pass (warm-up excluded) and
+the ratios TF1/ours and torch/ours (above 1: rnngraph is faster), a sanity line comparing
+the outputs, rnngraph's cold and warm start in fresh subprocesses, and the effect of
+parallel_iterations. See benchmarks/README.md for the environment.
+
+    python benchmarks/lstm.py [--sizes tiny,small,medium,large] [--target cpu]
+                              [--frameworks rnngraph,tf1,torch] [--json out.json]
+"""
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # TF 2.21's tf.nn.rnn_cell needs tf_keras
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import numpy as np  # noqa: E402
+
+SIZES = {  # name: (batch, time, input, hidden)
+    "tiny": (1, 100, 32, 64),
+    "small": (16, 100, 64, 128),
+    "medium": (32, 100, 128, 256),
+    "large": (128, 100, 256, 512),
+}
+FRAMEWORKS = ("rnngraph", "tf1", "torch")
+THREADS = 2
+TOLERANCE = 1e-4
+PARALLEL_ITERATIONS = (1, 10, 100)
+
+
+# --- inputs and weights -------------------------------------------------------------------
+def make_problem(dims, seed=0):
+    """Inputs and TF1-layout LSTMCell weights: kernel [input+hidden, 4*hidden] with gate
+    blocks i, j, f, o (Glorot-uniform, as TF initializes it) and a small random bias."""
+    batch, steps, n_in, n_hidden = dims
+    rng = np.random.default_rng(seed)
+    limit = np.sqrt(6.0 / (n_in + n_hidden + 4 * n_hidden))
+    return {
+        "x": rng.standard_normal((batch, steps, n_in)).astype(np.float32),
+        "kernel": rng.uniform(-limit, limit, (n_in + n_hidden, 4 * n_hidden)).astype(np.float32),
+        "bias": rng.uniform(-0.1, 0.1, 4 * n_hidden).astype(np.float32),
+    }
+
+
+def load_tf_style_weights(variables, problem, session):
+    """Load kernel/bias into a TF1-style graph's LSTMCell variables by name."""
+    for v in variables:
+        v.load(problem[v.name.split("/")[-1].split(":")[0]], session)
+
+
+# --- one setup function per framework: each returns run() -> outputs [B, T, H] -------------
+def setup_rnngraph(dims, problem, target, parallel_iterations=None):
+    import rnngraph as rg
+    graph = rg.Graph()
+    with graph.as_default():
+        x = rg.placeholder(rg.float32, problem["x"].shape, name="x")
+        cell = rg.nn.rnn_cell.LSTMCell(dims[3])
+        outputs, _ = rg.nn.dynamic_rnn(cell, x, dtype=rg.float32,
+                                       parallel_iterations=parallel_iterations)
+        init = rg.global_variables_initializer()
+        variables = rg.global_variables()
+    sess = rg.Session(target=target, graph=graph,
+                      config=rg.ConfigProto(intra_op_parallelism_threads=THREADS))
+    sess.run(init)
+    load_tf_style_weights(variables, problem, sess)
+    feed = {x: problem["x"]}
+
+    def run():
+        return sess.run(outputs, feed)
+    run.lower = lambda: sess.lower(outputs, feed)
+    return run
+
+
+def setup_tf1(dims, problem):
+    import tensorflow.compat.v1 as tf
+    tf.get_logger().setLevel("ERROR")
+    tf.disable_v2_behavior()
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, problem["x"].shape, name="x")
+        with warnings.catch_warnings():  # "LSTMCell is deprecated"
+            warnings.simplefilter("ignore")
+            cell = tf.nn.rnn_cell.LSTMCell(dims[3])
+        outputs, _ = tf.nn.dynamic_rnn(cell, x, dtype=tf.float32)
+        init = tf.global_variables_initializer()
+        variables = tf.global_variables()
+    config = tf.ConfigProto(intra_op_parallelism_threads=THREADS, inter_op_parallelism_threads=1)
+    sess = tf.Session(graph=graph, config=config)
+    sess.run(init)
+    load_tf_style_weights(variables, problem, sess)
+    feed = {x: problem["x"]}
+    return lambda: sess.run(outputs, feed)
+
+
+def setup_torch(dims, problem):
+    import torch
+    torch.set_num_threads(THREADS)
+    n_in, n_hidden = dims[2], dims[3]
+    # TF's gate blocks are i, j(=g), f, o (columns); torch's are i, f, g, o (rows), with
+    # W_ih [4h, in], W_hh [4h, h] and two biases. TF adds forget_bias=1.0 to f in the cell.
+    i, j, f, o = np.split(problem["kernel"], 4, axis=1)
+    kernel = np.concatenate([i, f, j, o], axis=1)
+    bi, bj, bf, bo = np.split(problem["bias"], 4)
+    lstm = torch.nn.LSTM(n_in, n_hidden, batch_first=True)
+    with torch.no_grad():
+        lstm.weight_ih_l0.copy_(torch.from_numpy(np.ascontiguousarray(kernel[:n_in].T)))
+        lstm.weight_hh_l0.copy_(torch.from_numpy(np.ascontiguousarray(kernel[n_in:].T)))
+        lstm.bias_ih_l0.copy_(torch.from_numpy(np.concatenate([bi, bf + 1.0, bj, bo])))
+        lstm.bias_hh_l0.zero_()
+    lstm.eval()
+    x = torch.from_numpy(problem["x"])
+
+    def run():
+        with torch.inference_mode():
+            return lstm(x)[0].numpy()
+    return run
+
+
+# --- timing -------------------------------------------------------------------------------
+def time_calls(fn, budget_s, warmup=2, min_reps=3, max_reps=200):
+    """Median/min ms of fn() over adaptive repetitions (about budget_s in total, at least
+    min_reps), after `warmup` untimed calls; also returns the last result."""
+    for _ in range(warmup):
+        t0 = time.perf_counter()
+        result = fn()
+        estimate = time.perf_counter() - t0
+    reps = int(min(max_reps, max(min_reps, budget_s / max(estimate, 1e-6))))
+    times = []
+    for _ in range(reps):
+        t0 = time.perf_counter()
+        result = fn()
+        times.append((time.perf_counter() - t0) * 1e3)
+    return {"median_ms": statistics.median(times), "min_ms": min(times), "reps": reps}, result
+
+
+def resolve_target(target):
+    """`target` if rnngraph's Session accepts it, else "reference" (with a printed note)."""
+    import rnngraph as rg
+    try:
+        rg.Session(target=target, graph=rg.Graph()).close()
+        return target
+    except Exception as e:  # noqa: BLE001  (any rejection means: not available yet)
+        print("note: Session(target=%r) rejected (%s: %s); using target='reference'"
+              % (target, type(e).__name__, e))
+        return "reference"
+
+
+def peak_memory(run):
+    """sess.lower(...).memory_analysis() where it exists, else "n/a"."""
+    lowered = run.lower()
+    if not hasattr(lowered, "memory_analysis"):
+        return "n/a"
+    analysis = lowered.memory_analysis()
+    if isinstance(analysis, (int, float)):
+        return analysis
+    peak = analysis.get("peak_bytes") if isinstance(analysis, dict) else getattr(
+        analysis, "peak_bytes", None)
+    return peak if peak is not None else str(analysis)
+
+
+# --- start-up: cold (empty RNNGRAPH_CACHE_DIR) and warm (same dir again) --------------------
+def startup_child(size, target):
+    """Runs in a fresh subprocess: build, initialize, first sess.run; prints one JSON line."""
+    import rnngraph as rg
+    dims = SIZES[size]
+    t0 = time.perf_counter()
+    run = setup_rnngraph(dims, make_problem(dims), target)
+    t1 = time.perf_counter()
+    run()
+    t2 = time.perf_counter()
+    print(json.dumps({"first_result_at": time.time(), "setup_s": t1 - t0,
+                      "first_run_s": t2 - t1, "target": target, "rnngraph": rg.__version__}))
+
+
+def measure_startup(size, target):
+    cache_dir = tempfile.mkdtemp(prefix="rnngraph-bench-cache-")
+    env = dict(os.environ, RNNGRAPH_CACHE_DIR=cache_dir)
+    out = {"size": size, "cache_dir": cache_dir}
+    for phase in ("cold", "warm"):
+        launched = time.time()
+        proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--startup-child",
+                               "--sizes", size, "--target", target],
+                              env=env, capture_output=True, text=True)
+        if proc.returncode != 0:
+            out[phase] = {"error": proc.stderr.strip().splitlines()[-1:]}
+            continue
+        child = json.loads(proc.stdout.strip().splitlines()[-1])
+        out[phase] = {"process_start_to_first_result_s": child["first_result_at"] - launched,
+                      "first_sess_run_s": child["first_run_s"], "target": child["target"]}
+    return out
+
+
+# --- main ---------------------------------------------------------------------------------
+def environment(frameworks):
+    env = {"python": platform.python_version(), "numpy": np.__version__,
+           "cpus": os.cpu_count(), "cpu_busy_before": cpu_busy_fraction()}
+    for fw, module in (("rnngraph", "rnngraph"), ("tf1", "tensorflow"), ("torch", "torch")):
+        if fw in frameworks:
+            env[module] = __import__(module).__version__
+    return env
+
+
+def cpu_busy_fraction(seconds=1.0):
+    """Fraction of all CPUs busy over `seconds` (Linux /proc/stat; None elsewhere)."""
+    def sample():
+        with open("/proc/stat") as fh:
+            ticks = [int(t) for t in fh.readline().split()[1:]]
+        return sum(ticks), ticks[3] + ticks[4]  # total, idle + iowait
+    try:
+        (total0, idle0), _, (total1, idle1) = sample(), time.sleep(seconds), sample()
+    except OSError:
+        return None
+    return round(1.0 - (idle1 - idle0) / max(total1 - total0, 1), 2)
+
+
+def fmt(ms):
+    return "%.3g" % ms if ms < 10 else "%.1f" % ms
+
+
+def run_table(sizes, frameworks, target, budget, report):
+    """The main table: per size, every framework with the same weights and inputs."""
+    setups = {"rnngraph": lambda dims, problem: setup_rnngraph(dims, problem, target),
+              "tf1": setup_tf1, "torch": setup_torch}
+    others = [f for f in frameworks if f != "rnngraph"] if "rnngraph" in frameworks else []
+    print("%-7s %-20s" % ("size", "(B, T, in, hidden)")
+          + "".join("%11s" % f for f in frameworks)
+          + "".join("%12s" % (f + "/ours") for f in others) + "   reps")
+    for size in sizes:
+        dims, problem = SIZES[size], make_problem(SIZES[size])
+        ms, outputs = {}, {}
+        for fw in frameworks:
+            ms[fw], outputs[fw] = time_calls(setups[fw](dims, problem), budget)
+        ratios = {f: ms[f]["median_ms"] / ms["rnngraph"]["median_ms"] for f in others}
+        print("%-7s %-20s" % (size, dims)
+              + "".join("%11s" % fmt(ms[f]["median_ms"]) for f in frameworks)
+              + "".join("%12.3g" % ratios[f] for f in others)
+              + "   " + "/".join(str(ms[f]["reps"]) for f in frameworks))
+        base = frameworks[0]
+        report["results"][size] = {"ms": ms, "ratios_vs_rnngraph": ratios}
+        report["sanity"][size] = {"%s-%s" % (f, base): float(np.max(np.abs(outputs[f]
+                                                                          - outputs[base])))
+                                  for f in frameworks[1:]}
+    print("sanity (max |difference| of outputs, tolerance %g):" % TOLERANCE)
+    for size, diffs in report["sanity"].items():
+        print("  %-7s %s" % (size, "  ".join(
+            "%s %.2g %s" % (k, v, "ok" if v <= TOLERANCE else "MISMATCH")
+            for k, v in diffs.items()) or "(one framework: nothing to compare)"))
+
+
+def run_startup(size, target, report):
+    print("rnngraph start-up, size %s, fresh subprocesses sharing RNNGRAPH_CACHE_DIR:" % size)
+    report["startup"] = startup = measure_startup(size, target)
+    for phase in ("cold", "warm"):
+        s = startup[phase]
+        print("  %-4s " % phase + (
+            "failed: %s" % s["error"] if "error" in s else
+            "process start -> first result %.2f s, first sess.run %.3f s"
+            % (s["process_start_to_first_result_s"], s["first_sess_run_s"])))
+
+
+def run_parallel_iterations(sizes, target, budget, report):
+    print("rnngraph parallel_iterations (median ms; peak memory from "
+          "sess.lower(...).memory_analysis()):")
+    report["parallel_iterations"] = {}
+    for size in sizes:
+        dims, problem = SIZES[size], make_problem(SIZES[size])
+        row = {}
+        for pi in PARALLEL_ITERATIONS:
+            run = setup_rnngraph(dims, problem, target, parallel_iterations=pi)
+            row[pi] = time_calls(run, budget)[0]
+            row[pi]["peak_memory"] = peak_memory(run)
+        report["parallel_iterations"][size] = row
+        print("  %-7s " % size + "  ".join(
+            "pi=%-3d %8s ms (mem %s)" % (pi, fmt(r["median_ms"]), r["peak_memory"])
+            for pi, r in row.items()))
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--sizes", default="tiny,small,medium,large",
+                   help="comma-separated subset of " + ",".join(SIZES))
+    p.add_argument("--target", default="cpu", help="rnngraph Session target (default cpu; "
+                   "falls back to reference while cpu is not available)")
+    p.add_argument("--frameworks", default=",".join(FRAMEWORKS),
+                   help="comma-separated subset of " + ",".join(FRAMEWORKS))
+    p.add_argument("--budget", type=float, default=3.0,
+                   help="seconds of timed repetitions per measurement (default 3)")
+    p.add_argument("--json", help="write the measurements to this path")
+    p.add_argument("--startup-child", action="store_true", help=argparse.SUPPRESS)
+    args = p.parse_args()
+    sizes, frameworks = args.sizes.split(","), args.frameworks.split(",")
+    for chosen, known in ((sizes, SIZES), (frameworks, FRAMEWORKS)):
+        unknown = [n for n in chosen if n not in known]
+        if unknown:
+            p.error("unknown %s (choose from %s)" % (", ".join(unknown), ", ".join(known)))
+    if args.startup_child:
+        return startup_child(sizes[0], resolve_target(args.target))
+
+    ours = "rnngraph" in frameworks
+    target = resolve_target(args.target) if ours else None
+    report = {"environment": environment(frameworks), "threads": THREADS, "target": target,
+              "sizes": {s: SIZES[s] for s in sizes}, "results": {}, "sanity": {}}
+    print("LSTM forward, median ms (warm-up excluded), %d threads, rnngraph target=%s"
+          % (THREADS, target))
+    print(" ".join("%s %s" % kv for kv in report["environment"].items()))
+    if (report["environment"]["cpu_busy_before"] or 0) > 0.2:
+        print("WARNING: other processes keep %.0f%% of the CPUs busy: timings will be noisy, "
+              "and torch's OpenMP threads can be 100x slower while another process holds a "
+              "core" % (100 * report["environment"]["cpu_busy_before"]))
+    run_table(sizes, frameworks, target, args.budget, report)
+    if ours:
+        run_startup(sizes[0], target, report)
+        run_parallel_iterations(sizes, target, args.budget, report)
+    if args.json:
+        with open(args.json, "w") as fh:
+            json.dump(report, fh, indent=1, default=str)
+        print("wrote", args.json)
+
+
+if __name__ == "__main__":
+    main()

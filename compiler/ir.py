@@ -1,0 +1,165 @@
+"""The compiler's own program form: Functions of Nodes over Values.
+
+The user's graph is never rewritten. `from_lowered` copies a Lowered program into this
+form — one Function for the run (arguments: the feeds), with a nested Function for every
+While/Cond body, each specialized to the specs its caller passes in — and the optimizing
+passes (compiler/optimize.py), fusion and code generation work on it.
+
+A Value is an SSA value with a TensorSpec; `const` holds its NumPy value when it is known
+at compile time. A Node applies a primitive (`prim`, `attrs` from the source op, `op` kept
+for error messages) to input Values; `control` lists Nodes that must run first; `bodies`
+holds the nested Functions of control-flow nodes.
+"""
+import itertools
+
+from rnngraph.framework.func_graph import FuncGraph
+
+_ids = itertools.count()
+
+
+class Value:
+    __slots__ = ("spec", "node", "index", "name", "const", "id")
+
+    def __init__(self, spec, node=None, index=0, name=None, const=None):
+        self.spec = spec
+        self.node = node
+        self.index = index
+        self.name = name
+        self.const = const
+        self.id = next(_ids)
+
+    @property
+    def dtype(self):
+        return self.spec.dtype
+
+    @property
+    def shape(self):
+        return self.spec.shape
+
+    def __repr__(self):
+        return "%%%s" % self.name
+
+
+class Node:
+    __slots__ = ("prim", "type", "inputs", "outputs", "attrs", "op", "control", "bodies", "id")
+
+    def __init__(self, op, inputs, output_specs, attrs=None, bodies=None):
+        self.op = op
+        self.prim = op.primitive
+        self.type = op.type
+        self.attrs = op.attrs if attrs is None else attrs
+        self.inputs = list(inputs)
+        self.outputs = [Value(s, self, i, "%s:%d" % (op.name, i)) for i, s in enumerate(output_specs)]
+        self.control = []
+        self.bodies = bodies or {}
+        self.id = next(_ids)
+
+    @property
+    def name(self):
+        return self.op.name
+
+    def __repr__(self):
+        return "<Node %s %s>" % (self.type, self.op.name)
+
+
+class Function:
+    """A straight-line list of nodes from `args` to `outputs` (nested bodies inside nodes)."""
+
+    def __init__(self, name, args, nodes, outputs, targets=()):
+        self.name = name
+        self.args = args
+        self.nodes = nodes
+        self.outputs = outputs
+        self.targets = list(targets)   # nodes run for their effects (Session targets)
+
+    def walk(self):
+        """Every node, including those of nested bodies (pre-order)."""
+        for node in self.nodes:
+            yield node
+            for body in node.bodies.values():
+                yield from body.walk()
+
+
+def from_lowered(lowered):
+    """The run's program as a Function: args = feeds, outputs = fetches."""
+    values = {}
+    args = []
+    for t in lowered.feeds:
+        v = Value(lowered.specs[t], name=t.name)
+        values[t] = v
+        args.append(v)
+    nodes = _convert(lowered.ops, lowered.specs, lowered.constants, values)
+    outputs = [values[t] for t in lowered.fetches]
+    targets = [n for n in nodes if n.op in set(lowered.targets)]
+    return Function("program", args, nodes, outputs, targets)
+
+
+def _convert(ops, specs, constants, values):
+    """Nodes for `ops` (in order), filling `values` (Tensor -> Value)."""
+    nodes = []
+    by_op = {}
+    for op in ops:
+        if op.outputs and all(t in constants for t in op.outputs) and op.primitive.foldable:
+            for t in op.outputs:
+                values[t] = Value(specs[t], name=t.name, const=constants[t])
+            continue
+        ins = [values[t] for t in op.inputs]
+        bodies = {k: _convert_body(v, op, ins) for k, v in op.attrs.items() if isinstance(v, FuncGraph)}
+        node = Node(op, ins, [specs[t] for t in op.outputs], bodies=bodies)
+        node.control = [by_op[c] for c in op.control_inputs if c in by_op]
+        by_op[op] = node
+        for t, v in zip(op.outputs, node.outputs):
+            values[t] = v
+        nodes.append(node)
+    return nodes
+
+
+def _convert_body(graph, op, ins):
+    """A While/Cond body as a Function, specialized to the specs its caller passes."""
+    from .prune import prune
+    arg_specs = _body_arg_specs(graph, op, ins)
+    values = {}
+    args = []
+    outer_consts = _body_arg_consts(graph, op, ins)
+    for t, spec, const in zip(graph.inputs, arg_specs, outer_consts):
+        v = Value(spec, name=t.name, const=const)
+        values[t] = v
+        args.append(v)
+    ops = prune(graph.outputs, [], graph.inputs)
+    specs, constants = _specialize_body(ops, dict(zip(graph.inputs, arg_specs)))
+    nodes = _convert(ops, specs, constants, values)
+    return Function(graph.name, args, nodes, [values[t] for t in graph.outputs])
+
+
+def _body_arg_specs(graph, op, ins):
+    """Loop variables keep their invariant specs; captured values come in as specialized
+    by the caller (a captured outer value never changes inside the body)."""
+    if op.type == "While":
+        n = op.attrs["n_vars"]
+        loop_specs = list(op.attrs["output_specs"])
+        n_cond = len(op.attrs["cond"].captures)
+        caps = ins[n:n + n_cond] if graph is op.attrs["cond"] else ins[n + n_cond:]
+        return loop_specs + [v.spec for v in caps]
+    n_then = len(op.attrs["then_branch"].captures)
+    caps = ins[1:1 + n_then] if graph is op.attrs["then_branch"] else ins[1 + n_then:]
+    return [v.spec for v in caps]
+
+
+def _body_arg_consts(graph, op, ins):
+    """Captured constants stay known inside the body; loop variables do not."""
+    n_loop = op.attrs["n_vars"] if op.type == "While" else 0
+    caps = [outer for outer, _ in graph.captures]
+    return [None] * n_loop + [getattr(_find_input(op, ins, t), "const", None) for t in caps]
+
+
+def _find_input(op, ins, tensor):
+    for t, v in zip(op.inputs, ins):
+        if t is tensor:
+            return v
+    return None
+
+
+def _specialize_body(ops, arg_specs):
+    from .specialize import specialize
+    return specialize(ops, arg_specs)
+

@@ -1,0 +1,90 @@
+"""The on-disk kernel cache: generated modules keyed by a hash of their source and of the
+versions that compiled them, plus Numba's own cache of their machine code beside them.
+
+The directory is $RNNGRAPH_CACHE_DIR, else $XDG_CACHE_HOME/rnngraph, else ~/.cache/rnngraph.
+Modules are written atomically (temporary file, fsync, rename), so a crash never leaves a
+half-written entry under the final name. An entry that fails to load (truncated, corrupt,
+or compiled by other versions) is deleted and rebuilt, never a failed run.
+"""
+import hashlib
+import importlib.util
+import os
+import sys
+import tempfile
+
+import llvmlite
+import numba
+import numpy as np
+
+import rnngraph
+
+VERSION_KEY = "numba=%s llvmlite=%s numpy=%s rnngraph=%s python=%s" % (
+    numba.__version__, llvmlite.__version__, np.__version__, rnngraph.__version__,
+    sys.version.split()[0])
+
+
+def cache_dir():
+    path = os.environ.get("RNNGRAPH_CACHE_DIR")
+    if not path:
+        base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+        path = os.path.join(base, "rnngraph")
+    os.makedirs(path, exist_ok=True)
+    return path
+
+
+def module_name(source):
+    digest = hashlib.sha256((VERSION_KEY + "\n" + source).encode()).hexdigest()[:24]
+    return "rg_" + digest
+
+
+def _write_atomic(path, text):
+    fd, tmp = tempfile.mkstemp(dir=os.path.dirname(path), prefix=".tmp_", suffix=".py")
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(text)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _forget(directory, name):
+    """Delete a cache entry: the module and Numba's index/data files for it."""
+    for root in (directory, os.path.join(directory, "__pycache__")):
+        if not os.path.isdir(root):
+            continue
+        for f in os.listdir(root):
+            if f.startswith(name + ".") or f.startswith(name + "-"):
+                try:
+                    os.unlink(os.path.join(root, f))
+                except OSError:
+                    pass
+    sys.modules.pop(name, None)
+
+
+def load(source, entry="program"):
+    """The compiled `entry` function of `source` (imported from the cache, written if new).
+
+    Returns (function, path of the module).
+    """
+    directory = cache_dir()
+    name = module_name(source)
+    path = os.path.join(directory, name + ".py")
+    for attempt in (1, 2):
+        try:
+            if not os.path.exists(path) or open(path).read() != source:
+                _write_atomic(path, source)
+            module = sys.modules.get(name)
+            if module is None:
+                spec = importlib.util.spec_from_file_location(name, path)
+                module = importlib.util.module_from_spec(spec)
+                spec.loader.exec_module(module)
+                sys.modules[name] = module
+            return getattr(module, entry), path
+        except (SyntaxError, ImportError, EOFError, OSError, ValueError, AttributeError):
+            if attempt == 2:
+                raise
+            _forget(directory, name)

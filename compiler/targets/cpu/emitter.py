@@ -1,0 +1,191 @@
+"""The code emitter: turns a compiler Function into the Python source of one Numba function.
+
+Every Value becomes a Python expression (usually a local name). Rank-0 values are Numba
+scalars, everything else arrays. Variables are array arguments read and written in place
+(`var_k`, with a 1-element buffer for scalars) plus an `var_init` flag array; random ops
+advance their counters in `rng`; TensorArrays are a (buffer, written, cleared, size) group.
+
+A failing run-time check writes its id and up to 16 values into `err_i`/`err_f` and raises;
+the executable turns that into the rnngraph error type with the message of the op that
+failed (compiler/targets/cpu/checks.py). Lowering rules per op type live in lower_*.py.
+"""
+import contextlib
+import re
+
+import numpy as np
+
+from rnngraph.framework import dtypes
+
+NP_DTYPE = {dtypes.float32: "np.float32", dtypes.float64: "np.float64", dtypes.int32: "np.int32",
+            dtypes.int64: "np.int64", dtypes.bool: "np.bool_"}
+LOWERINGS = {}
+
+
+def lowering(*op_types):
+    """Decorator registering a lowering rule: fn(emitter, node, input_exprs) -> output exprs."""
+    def deco(fn):
+        for t in op_types:
+            LOWERINGS[t] = fn
+        return fn
+    return deco
+
+
+class TAExpr:
+    """A TensorArray in generated code: names of its buffer, written/cleared masks, size."""
+
+    __slots__ = ("buf", "written", "cleared", "size", "rank", "dtype", "attrs")
+
+    def __init__(self, buf, written, cleared, size, rank, dtype, attrs):
+        self.buf, self.written, self.cleared, self.size = buf, written, cleared, size
+        self.rank, self.dtype, self.attrs = rank, dtype, attrs
+
+    def parts(self):
+        return [self.buf, self.written, self.cleared, self.size]
+
+    def with_parts(self, parts):
+        return TAExpr(*parts, self.rank, self.dtype, self.attrs)
+
+
+class Check:
+    """One run-time check: which op, error class, and how to word the message."""
+
+    def __init__(self, node, error, fmt):
+        self.op = node.op if node is not None else None
+        self.error = error
+        self.fmt = fmt  # callable(values: list of float) -> message
+        self.inputs = "" if node is None or not node.inputs else " (inputs: %s)" % ", ".join(
+            "'%s' %s%s" % (v.name, v.dtype.name, v.shape.short()) for v in node.inputs)
+
+    def message(self, values):
+        return self.fmt(values) + self.inputs
+
+
+class Emitter:
+    def __init__(self):
+        self.lines = []
+        self.level = 1
+        self.used = set()
+        self.const_args = []        # (name, ndarray)
+        self.var_ops = []           # VariableV2 operations, index = k in var_k
+        self.rng_ops = []           # random operations, index = row of rng
+        self.checks = []
+        self.exprs = {}             # Value -> expression
+        self.refs = {}              # Value -> variable index (values that are variable refs)
+
+    # --- text ---------------------------------------------------------------------------------
+    def line(self, text):
+        self.lines.append("    " * self.level + text)
+
+    @contextlib.contextmanager
+    def block(self, header):
+        self.line(header)
+        self.level += 1
+        yield
+        self.level -= 1
+
+    def fresh(self, hint):
+        base = re.sub(r"\W", "_", hint).strip("_") or "t"
+        if base[0].isdigit():
+            base = "t_" + base
+        base = base[-40:]
+        name, k = base, 1
+        while name in self.used:
+            k += 1
+            name = "%s_%d" % (base, k)
+        self.used.add(name)
+        return name
+
+    def assign(self, hint, expr):
+        name = self.fresh(hint)
+        self.line("%s = %s" % (name, expr))
+        return name
+
+    # --- values -------------------------------------------------------------------------------
+    def literal(self, value, dtype):
+        """A scalar constant as a typed literal (keeps float32 arithmetic float32)."""
+        value = np.asarray(value, dtype=dtype.np).item()
+        if dtype is dtypes.bool:
+            return "True" if value else "False"
+        return "%s(%r)" % (NP_DTYPE[dtype], value)
+
+    def const(self, value, dtype, hint="c"):
+        value = np.asarray(value, dtype=dtype.np)
+        if value.ndim == 0:
+            return self.literal(value, dtype)
+        name = self.fresh("const_" + hint)
+        self.const_args.append((name, np.ascontiguousarray(value)))
+        return name
+
+    def expr(self, value):
+        if value in self.exprs:
+            return self.exprs[value]
+        if value.const is not None:
+            e = self.const(value.const, value.dtype, value.name or "c")
+            self.exprs[value] = e
+            return e
+        raise KeyError("rnngraph bug: no expression for %s" % value.name)
+
+    def var_index(self, op):
+        if op not in self.var_ops:
+            self.var_ops.append(op)
+        return self.var_ops.index(op)
+
+    def rng_index(self, op):
+        self.rng_ops.append(op)
+        return len(self.rng_ops) - 1
+
+    # --- checks -------------------------------------------------------------------------------
+    def fail_if(self, condition, node, error, fmt, values=()):
+        """Emit: if `condition`: record check + values and raise."""
+        self.checks.append(Check(node, error, fmt))
+        k = len(self.checks)
+        with self.block("if %s:" % condition):
+            self.line("err_i[0] = %d" % k)
+            for i, v in enumerate(values[:16]):
+                self.line("err_f[%d] = %s" % (i, v))
+            self.line("raise RuntimeError('rnngraph check')")
+
+    def check_initialized(self, k, node):
+        op = self.var_ops[k]
+        self.fail_if("not var_init[%d]" % k, node, "FailedPreconditionError",
+                     lambda v, name=op.name: "Attempting to use uninitialized value %s" % name)
+
+    # --- functions ----------------------------------------------------------------------------
+    def emit_function(self, fn, arg_exprs):
+        """Inline the nodes of `fn` with its args bound to `arg_exprs`; returns output exprs."""
+        for a, e in zip(fn.args, arg_exprs):
+            self.exprs[a] = e
+        for node in fn.nodes:
+            self.emit_node(node)
+        return [self.expr(v) for v in fn.outputs]
+
+    def emit_node(self, node):
+        rule = LOWERINGS.get(node.type)
+        if rule is None:
+            raise NotImplementedError("op type %s (%s) has no lowering for the cpu target"
+                                      % (node.type, node.name))
+        ins = []
+        for i, v in enumerate(node.inputs):
+            if v in self.refs and i not in node.prim.ref_inputs:
+                self.check_initialized(self.refs[v], node)
+            ins.append(self.expr(v))
+        self.line("# %s = %s(%s)" % (", ".join(o.name for o in node.outputs) or "()", node.type,
+                                     ", ".join(v.name or "?" for v in node.inputs)))
+        outs = rule(self, node, ins)
+        for v, e in zip(node.outputs, outs or ()):
+            self.exprs[v] = e
+
+
+def rank(value):
+    r = value.shape.ndims
+    if r is None:
+        raise NotImplementedError("a tensor of unknown rank (%s) on the cpu target" % value.name)
+    return r
+
+
+def shape_expr(expr, value):
+    """Python expression for the shape tuple of array expression `expr`."""
+    r = rank(value)
+    if r == 0:
+        return "()"
+    return "(%s,)" % ", ".join("%s.shape[%d]" % (expr, i) for i in range(r))

@@ -1,0 +1,431 @@
+"""Lowering of reductions, MatMul and shape/layout primitives.
+
+Static facts (axes, permutations, slice specs, and shapes known after specialization) are
+baked into the generated code; anything only known at run time is read from the arrays.
+"""
+import numpy as np
+
+from rnngraph.primitives.shape import strided_index
+
+from .emitter import NP_DTYPE, lowering, rank, shape_expr
+
+
+def _out(node):
+    return node.outputs[0].name or node.type
+
+
+def _tuple(items):
+    return "(%s)" % "".join("%s, " % i for i in items)
+
+
+def _dims(e, value, expr):
+    """Per-axis size expressions: the static size when known, else read from the array."""
+    return [str(d) if d is not None else "%s.shape[%d]" % (expr, i)
+            for i, d in enumerate(value.shape.dims)]
+
+
+def _static_ints(value, what, node):
+    if value.const is None:
+        raise NotImplementedError("%s of %s (%s) computed at run time on the cpu target"
+                                  % (what, node.type, node.name))
+    return [int(x) for x in np.asarray(value.const).ravel()]
+
+
+# --- reductions --------------------------------------------------------------------------------
+_ROWS = {"Sum": "sum_rows", "Prod": "prod_rows", "Max": "max_rows", "Min": "min_rows",
+         "All": "all_rows", "Any": "any_rows", "Mean": "sum_rows"}
+
+
+def _rows_view(e, node, x, xe):
+    """x with reduced axes last, as a contiguous [kept, reduced] array; returns
+    (name, kept dims exprs, reduced size expr)."""
+    r = rank(x)
+    axes = node.attrs.get("axis")
+    axes = list(range(r)) if axes is None else sorted(a % r for a in axes)
+    keep = [i for i in range(r) if i not in axes]
+    dims = _dims(e, x, xe)
+    kept = " * ".join(dims[i] for i in keep) or "1"
+    red = " * ".join(dims[i] for i in axes) or "1"
+    src = xe if rank(x) else "np.full(1, %s)" % xe
+    if keep and axes and keep != list(range(len(keep))):
+        src = "np.transpose(%s, %s)" % (xe, _tuple(keep + axes))
+    view = e.assign("rows", "np.ascontiguousarray(%s).reshape((%s, %s))" % (src, kept, red))
+    return view, [dims[i] for i in keep], red, axes
+
+
+@lowering(*_ROWS)
+def lower_reduction(e, node, ins):
+    x, out = node.inputs[0], node.outputs[0]
+    view, kept, red, axes = _rows_view(e, node, x, ins[0])
+    dt = x.dtype
+    buf = "np.empty(%s.shape[0], %s)" % (view, NP_DTYPE[dt])
+    kind = node.type
+    if kind in ("Sum", "Mean") and dt.is_integer:
+        call = "kernels.isum_rows(%s, %s)" % (view, buf)
+    elif kind == "Max":
+        call = "kernels.max_rows(%s, %s, %s)" % (view, buf, e.literal(-np.inf if dt.is_floating else dt.min, dt))
+    elif kind == "Min":
+        call = "kernels.min_rows(%s, %s, %s)" % (view, buf, e.literal(np.inf if dt.is_floating else dt.max, dt))
+    else:
+        call = "kernels.%s(%s, %s)" % (_ROWS[kind], view, buf)
+    res = e.assign("red", call)
+    if kind == "Mean":
+        count = e.assign("count", red)
+        if dt.is_integer:
+            res = e.assign("mean", "kernels.truncate_div(%s, %s(max(%s, 1)))" % (res, NP_DTYPE[dt], count))
+        else:
+            res = e.assign("mean", "(%s / %s(%s)).astype(%s)" % (res, NP_DTYPE[dt], count, NP_DTYPE[dt]))
+    if rank(out) == 0:
+        return [e.assign(_out(node), "%s(%s[0])" % (NP_DTYPE[dt], res))]
+    if node.attrs.get("keepdims"):
+        dims = _dims(e, x, ins[0])
+        shape = [("1" if i in axes else dims[i]) for i in range(rank(x))]
+    else:
+        shape = kept
+    return [e.assign(_out(node), "%s.reshape(%s)" % (res, _tuple(shape)))]
+
+
+@lowering("ArgMax", "ArgMin")
+def lower_arg_reduction(e, node, ins):
+    x, out = node.inputs[0], node.outputs[0]
+    r = rank(x)
+    axis = node.attrs["axis"] % r
+    e.fail_if("%s.shape[%d] == 0" % (ins[0], axis), node, "InvalidArgumentError",
+              lambda v, a=axis: "Reduction axis %d is empty" % a)
+    fake = type("N", (), {"attrs": {"axis": (axis,)}})()
+    view, kept, red, _ = _rows_view(e, fake, x, ins[0])
+    fn = "argmax_rows" if node.type == "ArgMax" else "argmin_rows"
+    res = e.assign("arg", "kernels.%s(%s, np.empty(%s.shape[0], %s))" % (
+        fn, view, view, NP_DTYPE[out.dtype]))
+    if rank(out) == 0:
+        return [e.assign(_out(node), "%s(%s[0])" % (NP_DTYPE[out.dtype], res))]
+    return [e.assign(_out(node), "%s.reshape(%s)" % (res, _tuple(kept)))]
+
+
+# --- matmul -----------------------------------------------------------------------------------
+@lowering("MatMul")
+def lower_matmul(e, node, ins):
+    a, b = node.inputs
+    ta, tb = node.attrs.get("transpose_a"), node.attrs.get("transpose_b")
+    ae = ("np.transpose(%s)" % ins[0]) if ta and rank(a) == 2 else ins[0]
+    be = ("np.transpose(%s)" % ins[1]) if tb and rank(b) == 2 else ins[1]
+    ka = "%s.shape[%d]" % (ins[0], 0 if ta else rank(a) - 1)
+    kb = "%s.shape[%d]" % (ins[1], rank(b) - 1 if tb else rank(b) - 2)
+    e.fail_if("%s != %s" % (ka, kb), node, "InvalidArgumentError",
+              lambda v: "Matrix size-incompatible: inner dimensions %d and %d" % (v[0], v[1]),
+              [ka, kb])
+    if rank(a) == 2 and rank(b) == 2:
+        if a.dtype.is_floating:
+            return [e.assign(_out(node), "np.dot(%s, %s)" % (ae, be))]
+        return [e.assign(_out(node), "kernels.matmul_loops(np.ascontiguousarray(%s), "
+                                     "np.ascontiguousarray(%s))" % (ae, be))]
+    return [_batched_matmul(e, node, ins)]
+
+
+def _batched_matmul(e, node, ins):
+    a, b = node.inputs
+    out = node.outputs[0]
+    r = rank(out)
+    if rank(a) != r or rank(b) != r:
+        raise NotImplementedError("batched MatMul with operands of different ranks on the cpu "
+                                  "target (%s)" % node.name)
+    ta, tb = node.attrs.get("transpose_a"), node.attrs.get("transpose_b")
+    perm = tuple(range(r - 2)) + (r - 1, r - 2)
+    ae = "np.transpose(%s, %s)" % (ins[0], perm) if ta else ins[0]
+    be = "np.transpose(%s, %s)" % (ins[1], perm) if tb else ins[1]
+    av = e.assign("mm_a", "np.ascontiguousarray(np.broadcast_to(%s, %s + %s.shape[-2:]))" % (
+        ae, _batch_shape(e, node), ae))
+    bv = e.assign("mm_b", "np.ascontiguousarray(np.broadcast_to(%s, %s + %s.shape[-2:]))" % (
+        be, _batch_shape(e, node), be))
+    nb = e.assign("mm_n", " * ".join("%s.shape[%d]" % (av, i) for i in range(r - 2)))
+    a3 = e.assign("mm_a3", "%s.reshape((%s, %s.shape[-2], %s.shape[-1]))" % (av, nb, av, av))
+    b3 = e.assign("mm_b3", "%s.reshape((%s, %s.shape[-2], %s.shape[-1]))" % (bv, nb, bv, bv))
+    res = e.assign("mm", "np.empty((%s, %s.shape[1], %s.shape[2]), %s)" % (nb, a3, b3, NP_DTYPE[out.dtype]))
+    fn = "np.dot(%s[i], %s[i])" if out.dtype.is_floating else "kernels.matmul_loops(%s[i], %s[i])"
+    with e.block("for i in range(%s):" % nb):
+        e.line("%s[i] = %s" % (res, fn % (a3, b3)))
+    return e.assign(_out(node), "%s.reshape(%s + (%s.shape[1], %s.shape[2]))" % (
+        res, _batch_shape(e, node), a3, b3))
+
+
+def _batch_shape(e, node):
+    out = node.outputs[0]
+    dims = []
+    for i, d in enumerate(out.shape.dims[:-2]):
+        if d is not None:
+            dims.append(str(d))
+        else:
+            parts = ["%s.shape[%d]" % (e.expr(v), i) for v in node.inputs]
+            dims.append("max(%s)" % ", ".join(parts))
+    return _tuple(dims)
+
+
+# --- shapes --------------------------------------------------------------------------------------
+def _reshaped(e, node, expr, dims):
+    return e.assign(_out(node), "np.ascontiguousarray(%s).reshape(%s)" % (expr, _tuple(dims)))
+
+
+@lowering("Reshape")
+def lower_reshape(e, node, ins):
+    x, shape = node.inputs
+    out = node.outputs[0]
+    if rank(out) == 0:
+        e.fail_if("%s.size != 1" % ins[0], node, "InvalidArgumentError",
+                  lambda v: "Input to reshape is a tensor with %d values, but the requested shape has 1"
+                  % v[0], ["%s.size" % ins[0]])
+        return [e.assign(_out(node), "%s.ravel()[0]" % ins[0])]
+    if out.shape.is_fully_defined():
+        dims = [str(d) for d in out.shape.dims]
+    else:
+        target = e.assign("target", "kernels.resolve_reshape(%s, %s.size)" % (ins[1], ins[0]))
+        dims = ["%s[%d]" % (target, i) for i in range(rank(out))]
+    total = " * ".join(dims)
+    e.fail_if("%s.size != %s" % (ins[0], total), node, "InvalidArgumentError",
+              lambda v: "Input to reshape is a tensor with %d values, but the requested shape has %d"
+              % (v[0], v[1]), ["%s.size" % ins[0], total])
+    return [_reshaped(e, node, ins[0], dims)]
+
+
+@lowering("Transpose")
+def lower_transpose(e, node, ins):
+    return [e.assign(_out(node), "np.transpose(%s, %s)" % (ins[0], _tuple(node.attrs["perm"])))]
+
+
+@lowering("ExpandDims", "Squeeze")
+def lower_expand_squeeze(e, node, ins):
+    out = node.outputs[0]
+    x = node.inputs[0]
+    if rank(out) == 0:
+        return [e.assign(_out(node), "%s.ravel()[0]" % ins[0])]
+    if rank(x) == 0:
+        return [e.assign(_out(node), "np.full(%s, %s)" % (_tuple(["1"] * rank(out)), ins[0]))]
+    if out.shape.is_fully_defined():
+        dims = [str(d) for d in out.shape.dims]
+    elif node.type == "ExpandDims":
+        dims = _dims(e, x, ins[0])
+        dims.insert(node.attrs["axis"] % (rank(x) + 1), "1")
+    else:
+        axes = node.attrs.get("axis") or [i for i, d in enumerate(x.shape.dims) if d == 1]
+        axes = {a % rank(x) for a in axes}
+        for a in axes:
+            e.fail_if("%s.shape[%d] != 1" % (ins[0], a), node, "InvalidArgumentError",
+                      lambda v, a=a: "Can not squeeze dim[%d], expected a dimension of 1, got %d"
+                      % (a, v[0]), ["%s.shape[%d]" % (ins[0], a)])
+        dims = [d for i, d in enumerate(_dims(e, x, ins[0])) if i not in axes]
+    return [_reshaped(e, node, ins[0], dims)]
+
+
+@lowering("Shape", "Size", "Rank")
+def lower_shape_query(e, node, ins):
+    x = node.inputs[0]
+    dt = NP_DTYPE[node.outputs[0].dtype]
+    if node.type == "Shape":
+        return [e.assign(_out(node), "np.array(%s, %s)" % (shape_expr(ins[0], x), dt)
+                         if rank(x) else "np.zeros(0, %s)" % dt)]
+    if node.type == "Size":
+        return [e.assign(_out(node), "%s(%s)" % (dt, "%s.size" % ins[0] if rank(x) else "1"))]
+    return [e.literal(rank(x), node.outputs[0].dtype)]
+
+
+@lowering("Fill")
+def lower_fill(e, node, ins):
+    out = node.outputs[0]
+    r = rank(out)
+    if r == 0:
+        return [ins[1]]
+    dims = [str(d) for d in out.shape.dims] if out.shape.is_fully_defined() else \
+        ["%s[%d]" % (ins[0], i) for i in range(r)]
+    if not out.shape.is_fully_defined():
+        e.fail_if("np.any(%s < 0)" % ins[0], node, "InvalidArgumentError",
+                  lambda v: "Fill dimensions must be >= 0")
+    return [e.assign(_out(node), "np.full(%s, %s)" % (_tuple(dims), ins[1]))]
+
+
+@lowering("Range")
+def lower_range(e, node, ins):
+    dt = node.outputs[0].dtype
+    start, limit, delta = ins
+    e.fail_if("%s == 0" % delta, node, "InvalidArgumentError", lambda v: "Requires delta != 0")
+    e.fail_if("(%s > 0 and %s > %s) or (%s < 0 and %s < %s)" % (delta, start, limit, delta, start, limit),
+              node, "InvalidArgumentError",
+              lambda v: "Requires start <= limit when delta > 0 (or >= when delta < 0): %s/%s" % (v[0], v[1]),
+              [start, limit])
+    n = e.assign("n", "int(np.ceil(abs((%s - %s) / %s)))" % (limit, start, delta))
+    return [e.assign(_out(node), "kernels.range_values(%s, %s, %s, np.empty(%s, %s))" % (
+        start, delta, n, n, NP_DTYPE[dt]))]
+
+
+@lowering("Concat")
+def lower_concat(e, node, ins):
+    r = rank(node.outputs[0])
+    axis = node.attrs["axis"] % r
+    for i in range(1, len(ins)):
+        for d in range(r):
+            if d != axis:
+                e.fail_if("%s.shape[%d] != %s.shape[%d]" % (ins[0], d, ins[i], d), node,
+                          "InvalidArgumentError",
+                          lambda v, i=i, d=d: "ConcatOp : Dimensions of inputs should match: "
+                          "shape[0][%d] = %d vs. shape[%d][%d] = %d" % (d, v[0], i, d, v[1]),
+                          ["%s.shape[%d]" % (ins[0], d), "%s.shape[%d]" % (ins[i], d)])
+    return [e.assign(_out(node), "np.concatenate(%s, axis=%d)" % (
+        _tuple("np.ascontiguousarray(%s)" % x for x in ins), axis))]
+
+
+@lowering("Slice")
+def lower_slice(e, node, ins):
+    x = node.inputs[0]
+    r = rank(x)
+    idx = []
+    for i in range(r):
+        b = "%s[%d]" % (ins[1], i) if node.inputs[1].const is None else str(int(node.inputs[1].const[i]))
+        s = "%s[%d]" % (ins[2], i) if node.inputs[2].const is None else str(int(node.inputs[2].const[i]))
+        size = e.assign("size", "%s if %s != -1 else %s.shape[%d] - %s" % (s, s, ins[0], i, b))
+        e.fail_if("%s < 0 or %s < 0 or %s + %s > %s.shape[%d]" % (b, size, b, size, ins[0], i), node,
+                  "InvalidArgumentError",
+                  lambda v, i=i: "Expected begin[%d] in [0, %d] and size[%d] in [0, %d], but got "
+                  "begin %d and size %d" % (i, v[2], i, v[2] - max(v[0], 0), v[0], v[1]),
+                  [b, size, "%s.shape[%d]" % (ins[0], i)])
+        idx.append("%s:%s + %s" % (b, b, size))
+    return [e.assign(_out(node), "%s[%s]" % (ins[0], ", ".join(idx)))]
+
+
+@lowering("StridedSlice")
+def lower_strided_slice(e, node, ins):
+    x = node.inputs[0]
+    r = rank(x)
+    consts = [v.const for v in node.inputs[1:]]
+    strides = _static_ints(node.inputs[3], "strides", node)
+    begin = None if consts[0] is None else [int(v) for v in consts[0]]
+    end = None if consts[1] is None else [int(v) for v in consts[1]]
+    bx = ["%s[%d]" % (ins[1], i) for i in range(len(strides))] if begin is None else begin
+    ex = ["%s[%d]" % (ins[2], i) for i in range(len(strides))] if end is None else end
+    index = strided_index(bx, ex, strides, node.attrs)
+    consumed = sum(1 for it in index if it is not None and it is not Ellipsis)
+    parts, pos = [], 0
+    for it in index:
+        if it is Ellipsis:
+            k = r - consumed
+            parts.extend([":"] * k)
+            pos += k
+        elif it is None:
+            parts.append("np.newaxis")
+        elif isinstance(it, slice):
+            parts.append("%s:%s:%s" % ("" if it.start is None else it.start,
+                                       "" if it.stop is None else it.stop, it.step))
+            pos += 1
+        else:
+            iv = e.assign("idx", "%s" % it)
+            e.fail_if("%s < -%s.shape[%d] or %s >= %s.shape[%d]" % (iv, ins[0], pos, iv, ins[0], pos),
+                      node, "InvalidArgumentError",
+                      lambda v, p=pos: "slice index %d of dimension %d out of bounds." % (v[0], p), [iv])
+            parts.append("%s if %s >= 0 else %s + %s.shape[%d]" % (iv, iv, iv, ins[0], pos))
+            pos += 1
+    out = node.outputs[0]
+    expr = "%s[%s]" % (ins[0], ", ".join(p if ":" in p or p == "np.newaxis" else "(%s)" % p for p in parts))
+    if rank(out) == 0:
+        return [e.assign(_out(node), expr)]
+    if "np.newaxis" in parts:
+        return [_newaxis_slice(e, node, ins[0], parts)]
+    return [e.assign(_out(node), expr)]
+
+
+def _newaxis_slice(e, node, xe, parts):
+    """Numba indexes without np.newaxis: slice first, then reshape the new axes in."""
+    plain = [p for p in parts if p != "np.newaxis"]
+    sliced = e.assign("sl", "%s[%s]" % (xe, ", ".join(p if ":" in p else "(%s)" % p for p in plain))) \
+        if plain else xe
+    dims, k = [], 0
+    for p in parts:
+        if p == "np.newaxis":
+            dims.append("1")
+        elif ":" in p:
+            dims.append("%s.shape[%d]" % (sliced, k))
+            k += 1
+    if k == 0 and plain:  # every other index was an integer: the slice is a scalar
+        return e.assign(_out(node), "np.full(%s, %s)" % (_tuple(dims), sliced))
+    return e.assign(_out(node), "np.ascontiguousarray(%s).reshape(%s)" % (sliced, _tuple(dims)))
+
+
+@lowering("Tile")
+def lower_tile(e, node, ins):
+    x = node.inputs[0]
+    r = rank(x)
+    reps = _static_ints(node.inputs[1], "multiples", node) if node.inputs[1].const is not None else None
+    if reps is None:
+        raise NotImplementedError("Tile with multiples computed at run time on the cpu target (%s)" % node.name)
+    cur = ins[0]
+    for axis, k in enumerate(reps):
+        if k != 1:
+            cur = e.assign("tile", "np.concatenate(%s, axis=%d)" % (
+                _tuple(["np.ascontiguousarray(%s)" % cur] * k) if k > 0 else
+                "(np.ascontiguousarray(%s)[%s],)" % (cur, ", ".join(":" if i != axis else "0:0" for i in range(r))),
+                axis))
+    return [e.assign(_out(node), "np.ascontiguousarray(%s)" % cur)]
+
+
+@lowering("Pad")
+def lower_pad(e, node, ins):
+    x = node.inputs[0]
+    r = rank(x)
+    pads = node.inputs[1].const
+    if pads is None:
+        raise NotImplementedError("Pad with paddings computed at run time on the cpu target (%s)" % node.name)
+    pads = np.asarray(pads).reshape(r, 2)
+    mode = node.attrs["mode"]
+    out = node.outputs[0]
+    dims = _dims(e, x, ins[0])
+    new = ["%s + %d" % (d, int(a) + int(b)) for d, (a, b) in zip(dims, pads)]
+    res = e.assign("pad", "np.full(%s, %s)" % (_tuple(new), ins[2]))
+    inner = ", ".join("%d:%d + %s" % (a, a, d) for d, (a, b) in zip(dims, pads))
+    e.line("%s[%s] = %s" % (res, inner, ins[0]))
+    if mode != "CONSTANT":
+        shift = 1 if mode == "REFLECT" else 0
+        for axis, (a, b) in enumerate(pads):
+            limit = "%s.shape[%d] - %d" % (ins[0], axis, shift)
+            e.fail_if("%d > %s or %d > %s" % (a, limit, b, limit), node, "InvalidArgumentError",
+                      lambda v, axis=axis: "paddings must be non-negative and at most %d for "
+                      "dimension %d" % (v[0], axis), [limit])
+            for j in range(int(a)):
+                src = "%d" % (2 * int(a) - j - (0 if shift else 1))
+                e.line("%s[%s] = %s[%s]" % (res, _axis_index(r, axis, str(j)), res, _axis_index(r, axis, src)))
+            for j in range(int(b)):
+                dst = "%d + %s + %d" % (int(a), dims[axis], j)
+                src = "%d + %s - %d - %d" % (int(a), dims[axis], j + 1 + shift, 0)
+                e.line("%s[%s] = %s[%s]" % (res, _axis_index(r, axis, dst), res, _axis_index(r, axis, src)))
+    return [res]
+
+
+def _axis_index(r, axis, idx):
+    return ", ".join(idx if i == axis else ":" for i in range(r))
+
+
+@lowering("Reverse")
+def lower_reverse(e, node, ins):
+    r = rank(node.inputs[0])
+    axes = {a % r for a in node.attrs["axis"]}
+    return [e.assign(_out(node), "np.ascontiguousarray(%s[%s])" % (
+        ins[0], ", ".join("::-1" if i in axes else ":" for i in range(r))))]
+
+
+@lowering("ReverseSequence")
+def lower_reverse_sequence(e, node, ins):
+    x = node.inputs[0]
+    r = rank(x)
+    sa, ba = node.attrs["seq_axis"], node.attrs["batch_axis"]
+    e.fail_if("%s.shape[0] != %s.shape[%d]" % (ins[1], ins[0], ba), node, "InvalidArgumentError",
+              lambda v, ba=ba: "len(seq_lens) != input.dims(%d), (%d vs. %d)" % (ba, v[0], v[1]),
+              ["%s.shape[0]" % ins[1], "%s.shape[%d]" % (ins[0], ba)])
+    bad = e.assign("bad", "kernels.first_out_of_range(%s, %s.shape[%d] + 1)" % (ins[1], ins[0], sa))
+    e.fail_if("%s >= 0" % bad, node, "InvalidArgumentError",
+              lambda v, sa=sa: "seq_lens(%d) = %d is outside [0, %d] (input.dims(%d))" % (v[0], v[1], v[2], sa),
+              [bad, "%s[%s]" % (ins[1], bad), "%s.shape[%d]" % (ins[0], sa)])
+    rest = [i for i in range(r) if i not in (ba, sa)]
+    perm = (ba, sa) + tuple(rest)
+    moved = e.assign("rs", "np.ascontiguousarray(np.transpose(%s, %s))" % (ins[0], _tuple(perm)))
+    flat = e.assign("rs3", "%s.reshape((%s.shape[0], %s.shape[1], %s))" % (
+        moved, moved, moved, " * ".join(["1"] + ["%s.shape[%d]" % (moved, i) for i in range(2, r)])))
+    res = e.assign("rs_out", "kernels.reverse_sequence_2d(%s, %s, np.empty_like(%s))" % (flat, ins[1], flat))
+    back = e.assign("rs_back", "%s.reshape(%s.shape)" % (res, moved))
+    inv = tuple(int(i) for i in np.argsort(perm))
+    return [e.assign(_out(node), "np.ascontiguousarray(np.transpose(%s, %s))" % (back, _tuple(inv)))]
+

@@ -1,0 +1,79 @@
+"""Lowering of While and Cond: the bodies are inlined into the generated function as a
+native `while` loop and an `if`, so a whole recurrent loop runs without Python per step.
+
+Loop variables and branch results are kept C-contiguous and of their exact dtype so Numba
+gives each one a single type; TensorArrays travel as their four parts.
+"""
+from .emitter import NP_DTYPE, TAExpr, lowering, rank
+
+
+def _bind_refs(e, node, fn, offset, count):
+    """Body arguments standing for captured variable references stay references."""
+    for j in range(count):
+        outer = node.inputs[offset + j]
+        if outer in e.refs:
+            e.refs[fn.args[len(fn.args) - count + j]] = e.refs[outer]
+
+
+def _new_slot(e, value, expr, hint):
+    """A fresh name (or TensorArray parts) initialized from `expr`, with a stable type."""
+    if isinstance(expr, TAExpr):
+        parts = [e.assign("%s_%s" % (hint, p), x) for p, x in zip(("buf", "written", "cleared", "n"), expr.parts())]
+        return expr.with_parts(parts)
+    return e.assign(hint, _stable(value, expr))
+
+
+def _stable(value, expr):
+    if rank(value) == 0:
+        return "%s(%s)" % (NP_DTYPE[value.dtype], expr)
+    return "np.ascontiguousarray(%s)" % expr
+
+
+def _store(e, slots, values, exprs):
+    """Simultaneous assignment of new values to the slots (loop-carried or branch results)."""
+    targets, sources = [], []
+    for slot, v, x in zip(slots, values, exprs):
+        if isinstance(slot, TAExpr):
+            targets.extend(slot.parts())
+            sources.extend(x.parts())
+        else:
+            targets.append(slot)
+            sources.append(_stable(v, x))
+    if targets:
+        e.line("%s = %s" % (", ".join(targets), ", ".join(sources)))
+
+
+@lowering("While")
+def lower_while(e, node, ins):
+    n = node.attrs["n_vars"]
+    cond, body = node.bodies["cond"], node.bodies["body"]
+    n_cond = len(cond.args) - n
+    n_body = len(body.args) - n
+    _bind_refs(e, node, cond, n, n_cond)
+    _bind_refs(e, node, body, n + n_cond, n_body)
+    slots = [_new_slot(e, v, x, "loop_%s" % (v.name or "v")) for v, x in zip(node.outputs, ins[:n])]
+    cond_caps, body_caps = ins[n:n + n_cond], ins[n + n_cond:]
+    with e.block("while True:"):
+        (c,) = e.emit_function(cond, slots + list(cond_caps))
+        with e.block("if not %s:" % c):
+            e.line("break")
+        outs = e.emit_function(body, slots + list(body_caps))
+        _store(e, slots, node.outputs, outs)
+    return slots
+
+
+@lowering("Cond")
+def lower_cond(e, node, ins):
+    then_fn, else_fn = node.bodies["then_branch"], node.bodies["else_branch"]
+    n_then = len(then_fn.args)
+    _bind_refs(e, node, then_fn, 1, n_then)
+    _bind_refs(e, node, else_fn, 1 + n_then, len(else_fn.args))
+    slots = []
+    with e.block("if %s:" % ins[0]):
+        outs = e.emit_function(then_fn, ins[1:1 + n_then])
+        for v, x in zip(node.outputs, outs):
+            slots.append(_new_slot(e, v, x, "cond_%s" % (v.name or "v")))
+    with e.block("else:"):
+        outs = e.emit_function(else_fn, ins[1 + n_then:])
+        _store(e, slots, node.outputs, outs)
+    return slots

@@ -1,0 +1,177 @@
+"""Lowering of TensorArrays to one preallocated buffer [capacity, *element_shape] with
+written/cleared masks and a size: writes store in place (as TF1's stateful TensorArray does),
+reads index the buffer, stack/gather copy rows out, a dynamic_size array doubles its
+capacity when written past its end. TF1's run-time errors are checked before each access.
+"""
+from .emitter import NP_DTYPE, TAExpr, lowering
+
+
+def _ta_name(node):
+    return (node.attrs.get("tensor_array_name") or node.name)
+
+
+def _element_rank(node):
+    cell = node.attrs.get("element_shape_cell")
+    shape = cell[0] if cell else node.attrs.get("element_shape")
+    if shape is None or shape.ndims is None:
+        raise NotImplementedError("a TensorArray whose element rank is never known (%s) on the "
+                                  "cpu target" % node.name)
+    return shape
+
+
+@lowering("TensorArrayNew")
+def lower_new(e, node, ins):
+    shape = _element_rank(node)
+    dt = NP_DTYPE[node.attrs["dtype"]]
+    size = e.assign("ta_n", "np.int64(%s)" % ins[0])
+    e.fail_if("%s < 0" % size, node, "InvalidArgumentError",
+              lambda v: "TensorArray size must be >= 0, got %d" % v[0], [size])
+    if shape.is_fully_defined():
+        buf = e.assign("ta_buf", "np.zeros((%s,%s), %s)" % (size, "".join(" %d," % d for d in shape.dims), dt))
+    else:
+        buf = e.assign("ta_buf", "np.zeros(%s, %s)" % ("(0,)" if shape.ndims == 0 else
+                                                        "(0,%s)" % (" 0," * shape.ndims), dt))
+    written = e.assign("ta_written", "np.zeros(max(%s, 1), np.bool_)" % size)
+    cleared = e.assign("ta_cleared", "np.zeros(max(%s, 1), np.bool_)" % size)
+    return [TAExpr(buf, written, cleared, size, shape.ndims, node.attrs["dtype"], dict(
+        node.attrs, name=_ta_name(node), static_shape=shape))]
+
+
+def _fail(e, ta, node, cond, text, values=()):
+    name = ta.attrs["name"]
+    e.fail_if(cond, node, "InvalidArgumentError",
+              lambda v, text=text, name=name: "TensorArray %s: %s" % (name, text(v)), list(values))
+
+
+def _write(e, ta, node, index, value, value_rank):
+    """Emit the checks and store of one element (index and value are expressions)."""
+    i = e.assign("ta_i", "np.int64(%s)" % index)
+    _fail(e, ta, node, "%s < 0" % i, lambda v: "Tried to write to index %d but array size is: %d"
+          % (v[0], v[1]), [i, ta.size])
+    with e.block("if %s >= %s:" % (i, ta.size)):
+        if not ta.attrs.get("dynamic_size"):
+            _fail(e, ta, node, "True", lambda v: "Tried to write to index %d but array is not "
+                  "resizeable and size is: %d" % (v[0], v[1]), [i, ta.size])
+        else:
+            _grow(e, ta, "%s + 1" % i)
+    _fail(e, ta, node, "%s[%s] or %s[%s]" % (ta.written, i, ta.cleared, i),
+          lambda v: "Could not write to TensorArray index %d because it has already been written "
+          "to." % v[0], [i])
+    if value_rank:
+        with e.block("if %s.shape[0] < %s.shape[0] or %s.shape[1:] != %s.shape:" % (ta.buf, ta.written, ta.buf, value)):
+            with e.block("if not np.any(%s):" % ta.written):
+                e.line("%s = np.zeros((%s.shape[0],) + %s.shape, %s)" % (ta.buf, ta.written, value, NP_DTYPE[ta.dtype]))
+        _fail(e, ta, node, "%s.shape[1:] != %s.shape" % (ta.buf, value),
+              lambda v: "Could not write to TensorArray index %d because the value shape is "
+              "incompatible with the TensorArray's inferred element shape" % v[0], [i])
+    else:
+        with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
+            e.line("%s = np.zeros(%s.shape[0], %s)" % (ta.buf, ta.written, NP_DTYPE[ta.dtype]))
+    e.line("%s[%s] = %s" % (ta.buf, i, value))
+    e.line("%s[%s] = True" % (ta.written, i))
+
+
+def _grow(e, ta, needed):
+    """Double the capacity (at least to `needed`), keeping what was written; size = needed."""
+    cap = e.assign("ta_cap", "max(%s, 2 * %s.shape[0])" % (needed, ta.written))
+    for mask in (ta.written, ta.cleared):
+        e.line("%s = np.concatenate((%s, np.zeros(%s - %s.shape[0], np.bool_)))" % (mask, mask, cap, mask))
+    with e.block("if %s.shape[0] > 0:" % ta.buf):
+        e.line("%s = np.concatenate((%s, np.zeros((%s - %s.shape[0],) + %s.shape[1:], %s)))" % (
+            ta.buf, ta.buf, cap, ta.buf, ta.buf, NP_DTYPE[ta.dtype]))
+    e.line("%s = np.int64(%s)" % (ta.size, needed))
+
+
+def _read(e, ta, node, index):
+    """Emit the checks of reading one element; returns the index expression."""
+    i = e.assign("ta_i", "np.int64(%s)" % index)
+    _fail(e, ta, node, "%s < 0 or %s >= %s" % (i, i, ta.size),
+          lambda v: "Tried to read from index %d but array size is: %d" % (v[0], v[1]), [i, ta.size])
+    _fail(e, ta, node, "%s[%s]" % (ta.cleared, i),
+          lambda v: "Could not read index %d twice because it was cleared after a previous read "
+          "(perhaps try setting clear_after_read = false?)" % v[0], [i])
+    if not ta.attrs["static_shape"].is_fully_defined():
+        _fail(e, ta, node, "not %s[%s]" % (ta.written, i),
+              lambda v: "Could not read from TensorArray index %d because it has not yet been "
+              "written to, and its element shape is not fully defined." % v[0], [i])
+    if ta.attrs.get("clear_after_read", True):
+        e.line("%s[%s] = True" % (ta.cleared, i))
+    return i
+
+
+@lowering("TensorArrayWrite")
+def lower_write(e, node, ins):
+    ta = ins[0]
+    _write(e, ta, node, ins[1], ins[2], node.inputs[2].shape.ndims)
+    return [ta]
+
+
+@lowering("TensorArrayRead")
+def lower_read(e, node, ins):
+    ta = ins[0]
+    i = _read(e, ta, node, ins[1])
+    if ta.rank == 0:
+        return [e.assign("ta_read", "%s(%s[%s])" % (NP_DTYPE[ta.dtype], ta.buf, i))]
+    with e.block("if %s.shape[0] == 0:" % ta.buf):
+        e.line("%s = np.zeros((%s.shape[0],) + %s.shape[1:], %s)" % (ta.buf, ta.written, ta.buf, NP_DTYPE[ta.dtype]))
+    return [e.assign("ta_read", "%s[%s]" % (ta.buf, i))]
+
+
+@lowering("TensorArrayGather")
+def lower_gather(e, node, ins):
+    ta = ins[0]
+    idx = e.assign("ta_idx", "np.ascontiguousarray(%s).ravel()" % ins[1])
+    n = e.assign("ta_k", "%s.size" % idx)
+    shape = ta.attrs["static_shape"]
+    if not shape.is_fully_defined():
+        _fail(e, ta, node, "%s == 0" % n,
+              lambda v: "TensorArray has size zero, but element shape is not fully defined.")
+    rows = e.assign("ta_rows", "np.empty((%s,) + %s.shape[1:], %s)" % (n, ta.buf, NP_DTYPE[ta.dtype])
+                    if ta.rank else "np.empty(%s, %s)" % (n, NP_DTYPE[ta.dtype]))
+    with e.block("for j in range(%s):" % n):
+        i = _read(e, ta, node, "%s[j]" % idx)
+        e.line("%s[j] = %s[%s]" % (rows, ta.buf, i))
+    return [rows]
+
+
+@lowering("TensorArrayScatter")
+def lower_scatter(e, node, ins):
+    ta = ins[0]
+    idx = e.assign("ta_idx", "np.ascontiguousarray(%s).ravel()" % ins[1])
+    _fail(e, ta, node, "%s.shape[0] != %s.size" % (ins[2], idx),
+          lambda v: "Expected len(indices) == values.shape[0], but saw: %d vs. %d" % (v[0], v[1]),
+          ["%s.size" % idx, "%s.shape[0]" % ins[2]])
+    with e.block("for j in range(%s.size):" % idx):
+        _write(e, ta, node, "%s[j]" % idx, "%s[j]" % ins[2], (node.inputs[2].shape.ndims or 1) - 1)
+    return [ta]
+
+
+@lowering("TensorArraySize")
+def lower_size(e, node, ins):
+    return [e.assign("ta_size", "np.int32(%s)" % ins[0].size)]
+
+
+@lowering("TensorArrayConcat")
+def lower_concat(e, node, ins):
+    ta = ins[0]
+    with e.block("for j in range(%s):" % ta.size):
+        _read(e, ta, node, "j")
+    flat = e.assign("ta_concat", "np.ascontiguousarray(%s[:%s]).reshape((%s * %s.shape[1],) + %s.shape[2:])"
+                    % (ta.buf, ta.size, ta.size, ta.buf, ta.buf))
+    lengths = e.assign("ta_lengths", "np.full(%s, %s.shape[1], np.int64)" % (ta.size, ta.buf))
+    return [flat, lengths]
+
+
+@lowering("TensorArraySplit")
+def lower_split(e, node, ins):
+    ta = ins[0]
+    lengths = e.assign("ta_len", "np.ascontiguousarray(%s).ravel()" % ins[2])
+    e.fail_if("%s.size > 0 and np.any(%s != %s[0])" % (lengths, lengths, lengths), node,
+              "UnimplementedError", lambda v: "TensorArray.split into pieces of different lengths "
+              "is not supported on the cpu target")
+    e.fail_if("np.sum(%s) != %s.shape[0]" % (lengths, ins[1]), node, "InvalidArgumentError",
+              lambda v: "Expected sum of lengths to be equal to values.shape[0]")
+    piece = e.assign("ta_piece", "%s[0] if %s.size else 0" % (lengths, lengths))
+    with e.block("for j in range(%s.size):" % lengths):
+        _write(e, ta, node, "j", "%s[j * %s:(j + 1) * %s]" % (ins[1], piece, piece), node.inputs[1].shape.ndims)
+    return [ta]
