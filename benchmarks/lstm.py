@@ -127,20 +127,51 @@ def setup_torch(dims, problem):
 
 
 # --- timing -------------------------------------------------------------------------------
-def time_calls(fn, budget_s, warmup=2, min_reps=3, max_reps=200):
-    """Median/min ms of fn() over adaptive repetitions (about budget_s in total, at least
-    min_reps), after `warmup` untimed calls; also returns the last result."""
-    for _ in range(warmup):
-        t0 = time.perf_counter()
-        result = fn()
-        estimate = time.perf_counter() - t0
-    reps = int(min(max_reps, max(min_reps, budget_s / max(estimate, 1e-6))))
-    times = []
-    for _ in range(reps):
-        t0 = time.perf_counter()
-        result = fn()
-        times.append((time.perf_counter() - t0) * 1e3)
-    return {"median_ms": statistics.median(times), "min_ms": min(times), "reps": reps}, result
+def cpu_snapshot():
+    """(busy, total) seconds of all CPUs (Linux /proc/stat, None elsewhere) and this
+    process's CPU seconds (all its threads)."""
+    try:
+        with open("/proc/stat") as fh:
+            ticks = [int(t) for t in fh.readline().split()[1:]]
+        hz = os.sysconf("SC_CLK_TCK")
+        machine = ((sum(ticks) - ticks[3] - ticks[4]) / hz, sum(ticks) / hz)
+    except (OSError, ValueError):
+        machine = None
+    return machine, time.process_time()
+
+
+def others_busy(before, after):
+    """Fraction of the machine's CPU time other processes used between two snapshots: on
+    this 2-core machine, another process holding a core makes 2-thread timings unreliable."""
+    if before[0] is None or after[0] is None or after[0][1] <= before[0][1]:
+        return None
+    others = (after[0][0] - before[0][0]) - (after[1] - before[1])
+    return round(max(0.0, others / (after[0][1] - before[0][1])), 2)
+
+
+def time_interleaved(fns, budget_s, warmup=2, rounds=10, min_reps=3, max_reps=200):
+    """Time each of `fns` (name -> function): `warmup` untimed calls, then repetitions
+    adapted to about budget_s each (at least min_reps), spread over `rounds` rounds that
+    visit every function in turn, so that a slow phase of this shared machine hits them all
+    alike. Returns name -> {median_ms, min_ms, reps, others_busy}, and name -> last result."""
+    results, estimate = {}, {}
+    for name, fn in fns.items():
+        for _ in range(warmup):
+            t0 = time.perf_counter()
+            results[name] = fn()
+            estimate[name] = time.perf_counter() - t0
+    reps = {n: int(min(max_reps, max(min_reps, budget_s / max(estimate[n], 1e-6))))
+            for n in fns}
+    times, before = {n: [] for n in fns}, cpu_snapshot()
+    for r in range(rounds):
+        for name, fn in fns.items():
+            for _ in range(reps[name] * (r + 1) // rounds - reps[name] * r // rounds):
+                t0 = time.perf_counter()
+                results[name] = fn()
+                times[name].append((time.perf_counter() - t0) * 1e3)
+    busy = others_busy(before, cpu_snapshot())
+    return {n: {"median_ms": statistics.median(t), "min_ms": min(t), "reps": len(t),
+                "others_busy": busy} for n, t in times.items()}, results
 
 
 def resolve_target(target):
@@ -203,28 +234,21 @@ def measure_startup(size, target):
 # --- main ---------------------------------------------------------------------------------
 def environment(frameworks):
     env = {"python": platform.python_version(), "numpy": np.__version__,
-           "cpus": os.cpu_count(), "cpu_busy_before": cpu_busy_fraction()}
+           "cpus": os.cpu_count()}
     for fw, module in (("rnngraph", "rnngraph"), ("tf1", "tensorflow"), ("torch", "torch")):
         if fw in frameworks:
             env[module] = __import__(module).__version__
     return env
 
 
-def cpu_busy_fraction(seconds=1.0):
-    """Fraction of all CPUs busy over `seconds` (Linux /proc/stat; None elsewhere)."""
-    def sample():
-        with open("/proc/stat") as fh:
-            ticks = [int(t) for t in fh.readline().split()[1:]]
-        return sum(ticks), ticks[3] + ticks[4]  # total, idle + iowait
-    try:
-        (total0, idle0), _, (total1, idle1) = sample(), time.sleep(seconds), sample()
-    except OSError:
-        return None
-    return round(1.0 - (idle1 - idle0) / max(total1 - total0, 1), 2)
+BUSY = 0.1  # a measurement during which other processes used more is marked "*"
 
 
-def fmt(ms):
-    return "%.3g" % ms if ms < 10 else "%.1f" % ms
+def fmt(r):
+    """A measurement's median ms, marked "*" if other processes were busy meanwhile."""
+    ms = r["median_ms"]
+    return ("%.3g" % ms if ms < 10 else "%.1f" % ms) + (
+        "*" if (r["others_busy"] or 0) > BUSY else "")
 
 
 def run_table(sizes, frameworks, target, budget, report):
@@ -237,12 +261,11 @@ def run_table(sizes, frameworks, target, budget, report):
           + "".join("%12s" % (f + "/ours") for f in others) + "   reps")
     for size in sizes:
         dims, problem = SIZES[size], make_problem(SIZES[size])
-        ms, outputs = {}, {}
-        for fw in frameworks:
-            ms[fw], outputs[fw] = time_calls(setups[fw](dims, problem), budget)
+        ms, outputs = time_interleaved({fw: setups[fw](dims, problem) for fw in frameworks},
+                                       budget)
         ratios = {f: ms[f]["median_ms"] / ms["rnngraph"]["median_ms"] for f in others}
         print("%-7s %-20s" % (size, dims)
-              + "".join("%11s" % fmt(ms[f]["median_ms"]) for f in frameworks)
+              + "".join("%11s" % fmt(ms[f]) for f in frameworks)
               + "".join("%12.3g" % ratios[f] for f in others)
               + "   " + "/".join(str(ms[f]["reps"]) for f in frameworks))
         base = frameworks[0]
@@ -274,14 +297,14 @@ def run_parallel_iterations(sizes, target, budget, report):
     report["parallel_iterations"] = {}
     for size in sizes:
         dims, problem = SIZES[size], make_problem(SIZES[size])
-        row = {}
-        for pi in PARALLEL_ITERATIONS:
-            run = setup_rnngraph(dims, problem, target, parallel_iterations=pi)
-            row[pi] = time_calls(run, budget)[0]
+        runs = {pi: setup_rnngraph(dims, problem, target, parallel_iterations=pi)
+                for pi in PARALLEL_ITERATIONS}
+        row = time_interleaved(runs, budget)[0]
+        for pi, run in runs.items():
             row[pi]["peak_memory"] = peak_memory(run)
         report["parallel_iterations"][size] = row
         print("  %-7s " % size + "  ".join(
-            "pi=%-3d %8s ms (mem %s)" % (pi, fmt(r["median_ms"]), r["peak_memory"])
+            "pi=%-3d %8s ms (mem %s)" % (pi, fmt(r), r["peak_memory"])
             for pi, r in row.items()))
 
 
@@ -313,14 +336,17 @@ def main():
     print("LSTM forward, median ms (warm-up excluded), %d threads, rnngraph target=%s"
           % (THREADS, target))
     print(" ".join("%s %s" % kv for kv in report["environment"].items()))
-    if (report["environment"]["cpu_busy_before"] or 0) > 0.2:
-        print("WARNING: other processes keep %.0f%% of the CPUs busy: timings will be noisy, "
-              "and torch's OpenMP threads can be 100x slower while another process holds a "
-              "core" % (100 * report["environment"]["cpu_busy_before"]))
     run_table(sizes, frameworks, target, args.budget, report)
     if ours:
         run_startup(sizes[0], target, report)
         run_parallel_iterations(sizes, target, args.budget, report)
+    busy = [r["others_busy"] or 0 for size in report["results"].values()
+            for r in size["ms"].values()]
+    busy += [r["others_busy"] or 0 for row in report.get("parallel_iterations", {}).values()
+             for r in row.values()]
+    print("other processes used up to %d%% of the CPUs during the measurements; * marks over "
+          "%d%%: unreliable, 2 OpenMP/BLAS threads can slow down 100x when a core is taken"
+          % (100 * max(busy), 100 * BUSY))
     if args.json:
         with open(args.json, "w") as fh:
             json.dump(report, fh, indent=1, default=str)

@@ -99,7 +99,9 @@ def _convert(ops, specs, constants, values):
     nodes = []
     by_op = {}
     for op in ops:
-        if op.outputs and all(t in constants for t in op.outputs) and op.primitive.foldable:
+        if op.outputs and all(t in constants for t in op.outputs) and op.primitive.foldable \
+                and not op.control_inputs and not any(_reads_variable(op, t) for t in op.inputs):
+            # (folding must not drop an ordering constraint or a read that can fail)
             for t in op.outputs:
                 values[t] = Value(specs[t], name=t.name, const=constants[t])
             continue
@@ -112,6 +114,16 @@ def _convert(ops, specs, constants, values):
             values[t] = v
         nodes.append(node)
     return nodes
+
+
+def _reads_variable(op, tensor):
+    """Whether `op` reads a variable through this input (a read of an uninitialized
+    variable fails, so it is never folded away)."""
+    if op.inputs.index(tensor) in op.primitive.ref_inputs:
+        return False
+    while tensor.op.type == "Identity":
+        tensor = tensor.op.inputs[0]
+    return tensor.op.type == "VariableV2"
 
 
 def _convert_body(graph, op, ins):

@@ -36,6 +36,8 @@ def specialize(ops, feed_specs):
 
 
 def _fold(op, ins, constants, specs):
+    if op.control_inputs:
+        return  # its value must wait for its control inputs (an Assert may guard it)
     prim = op.primitive
     values = prim.fold_from_shapes(ins, op.attrs)
     if values is None and prim.foldable and all(t in constants for t in op.inputs):

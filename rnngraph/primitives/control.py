@@ -51,8 +51,20 @@ class NoOp(Primitive):
 
 def _summarize(value, n):
     flat = np.asarray(value).ravel()
-    items = " ".join(str(v) for v in flat[:n])
-    return "[%s%s]" % (items, "..." if flat.size > n else "")
+    return summary_text(flat[:n], flat.size)
+
+
+def summary_text(first, size):
+    """How an Assert shows a data tensor: its first elements, '...' if there are more."""
+    return "[%s%s]" % (" ".join(str(v) for v in first), "..." if size > len(first) else "")
+
+
+def assert_message(attrs, summaries):
+    """The text of a failed Assert, from (summary text) per data tensor: shared by targets."""
+    names = attrs.get("data_names") or [""] * len(summaries)
+    parts = [attrs.get("message", "assertion failed")]
+    parts += ["%s%s" % ("%s = " % nm if nm else "", text) for nm, text in zip(names, summaries)]
+    return "assertion failed: " + " ".join(p for p in parts if p)
 
 
 @register
@@ -75,7 +87,4 @@ class Assert(Primitive):
         if bool(inputs[0]):
             return []
         n = attrs.get("summarize", 3)
-        names = attrs.get("data_names") or [""] * (len(inputs) - 1)
-        parts = [attrs.get("message", "assertion failed")]
-        parts += ["%s%s" % ("%s = " % nm if nm else "", _summarize(v, n)) for nm, v in zip(names, inputs[1:])]
-        raise InvalidArgumentError(message="assertion failed: " + " ".join(p for p in parts if p))
+        raise InvalidArgumentError(message=assert_message(attrs, [_summarize(v, n) for v in inputs[1:]]))

@@ -44,6 +44,7 @@ def generate(lowered):
         if v in e.refs:
             e.check_initialized(e.refs[v], None)
         results.append(x)
+    results += ["var_%d" % k for k in sorted(e.rebound)]
     e.line("return (%s)" % "".join("%s, " % r for r in results))
     params = feed_names + [n for n, _ in e.const_args] + ["var_%d" % k for k in range(len(e.var_ops))] + \
         ["var_init", "rng", "err_i", "err_f"]
@@ -63,6 +64,7 @@ class CpuExecutable:
         self._rng_ops = list(e.rng_ops)
         self._checks = list(e.checks)
         self._out_specs = [v.spec for v in fn.outputs]
+        self._rebound = sorted(e.rebound)
         self._lock = threading.Lock()
 
     def source(self):
@@ -75,8 +77,11 @@ class CpuExecutable:
                        dtype=np.int64).reshape(-1, 3)
         err_i = np.zeros(2, np.int64)
         err_f = np.zeros(16, np.float64)
+        args = (*feeds, *self._consts, *bufs, init, rng, err_i, err_f)
         try:
-            outs = self._function(*feeds, *self._consts, *bufs, init, rng, err_i, err_f)
+            outs = self._call(args)
+            for k, buf in zip(self._rebound, outs[len(self._out_specs):]):
+                bufs[k] = buf
         except RuntimeError as ex:
             if err_i[0] > 0:
                 raise self._error(int(err_i[0]), err_f) from None
@@ -86,12 +91,34 @@ class CpuExecutable:
             self._store_state(state, bufs, init, rng)
         return [np.array(x, dtype=s.dtype.np, copy=True) for x, s in zip(outs, self._out_specs)]
 
+    def _call(self, args):
+        """Call the compiled function; if it has never run, a failure to load or build its
+        machine code (a corrupt or stale cache entry) clears the entry and builds afresh."""
+        if self._function.signatures:
+            return self._function(*args)
+        with self._lock:
+            try:
+                return self._function(*args)
+            except RuntimeError:
+                raise
+            except Exception as first:
+                cache.forget_compiled(self._source)
+                self._function, self.path = cache.load(self._source)
+                try:
+                    return self._function(*args)
+                except RuntimeError:
+                    raise
+                except Exception as ex:
+                    raise errors.InternalError(
+                        message="rnngraph bug: the generated program %s does not compile: %s: %s"
+                        % (self.path, type(ex).__name__, ex)) from first
+
     def _variable_buffers(self, state):
         bufs, init = [], np.zeros(max(len(self._var_ops), 1), np.bool_)
         for k, op in enumerate(self._var_ops):
             value = state.variables.get(op)
             if value is None:
-                value = np.zeros(op.attrs["shape"].as_list(), op.attrs["dtype"].np)
+                value = np.zeros([d or 0 for d in op.attrs["shape"].as_list()], op.attrs["dtype"].np)
             else:
                 init[k] = True
                 if not value.flags.c_contiguous or value.dtype != op.attrs["dtype"].np:
@@ -104,8 +131,9 @@ class CpuExecutable:
         for k, op in enumerate(self._var_ops):
             if init[k]:
                 buf = bufs[k]
-                shape = op.attrs["shape"].as_list()
-                state.variables.set(op, buf.reshape(shape) if buf.shape != tuple(shape) else buf)
+                if k not in self._rebound and buf.shape != tuple(op.attrs["shape"].as_list()):
+                    buf = buf.reshape(op.attrs["shape"].as_list())  # a scalar's 1-element view
+                state.variables.set(op, buf)
         for op, row in zip(self._rng_ops, rng):
             state.set_random_calls(op, int(row[2]))
 

@@ -65,6 +65,20 @@ def _forget(directory, name):
     sys.modules.pop(name, None)
 
 
+def forget_compiled(source):
+    """Drop a program's cache entry and the kernels' Numba cache files (called when loading
+    machine code failed, e.g. a corrupt index), so the next load compiles afresh."""
+    _forget(cache_dir(), module_name(source))
+    kernel_cache = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
+    if os.path.isdir(kernel_cache):
+        for f in os.listdir(kernel_cache):
+            if f.startswith("kernels.") and f.endswith((".nbi", ".nbc")):
+                try:
+                    os.unlink(os.path.join(kernel_cache, f))
+                except OSError:
+                    pass
+
+
 def load(source, entry="program"):
     """The compiled `entry` function of `source` (imported from the cache, written if new).
 

@@ -71,6 +71,7 @@ class Emitter:
         self.checks = []
         self.exprs = {}             # Value -> expression
         self.refs = {}              # Value -> variable index (values that are variable refs)
+        self.rebound = set()        # variables whose shape can change: rebound, returned
 
     # --- text ---------------------------------------------------------------------------------
     def line(self, text):
@@ -84,10 +85,7 @@ class Emitter:
         self.level -= 1
 
     def fresh(self, hint):
-        base = re.sub(r"\W", "_", hint).strip("_") or "t"
-        if base[0].isdigit():
-            base = "t_" + base
-        base = base[-40:]
+        base = re.sub(r"\W", "_", hint).strip("_")[-40:].lstrip("_0123456789") or "t"
         name, k = base, 1
         while name in self.used:
             k += 1
@@ -106,6 +104,9 @@ class Emitter:
         value = np.asarray(value, dtype=dtype.np).item()
         if dtype is dtypes.bool:
             return "True" if value else "False"
+        if isinstance(value, float) and not np.isfinite(value):
+            text = "np.nan" if np.isnan(value) else "np.inf" if value > 0 else "-np.inf"
+            return "%s(%s)" % (NP_DTYPE[dtype], text)
         return "%s(%r)" % (NP_DTYPE[dtype], value)
 
     def const(self, value, dtype, hint="c"):

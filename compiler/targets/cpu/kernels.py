@@ -369,3 +369,13 @@ def resolve_reshape(shape, size):
     if missing >= 0:
         out[missing] = size // known if known != 0 else 0
     return out
+
+
+@njit(cache=True)
+def tile_mid(x, k):
+    """x [a, n, b] -> [a, k * n, b], the middle axis repeated k times."""
+    a, n, b = x.shape
+    out = np.empty((a, k * n, b), x.dtype)
+    for rep in range(k):
+        out[:, rep * n:(rep + 1) * n, :] = x
+    return out

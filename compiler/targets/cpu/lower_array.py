@@ -348,19 +348,22 @@ def _newaxis_slice(e, node, xe, parts):
 
 @lowering("Tile")
 def lower_tile(e, node, ins):
+    """Repeat along one axis at a time: view as [before, axis, after], tile the middle."""
     x = node.inputs[0]
     r = rank(x)
-    reps = _static_ints(node.inputs[1], "multiples", node) if node.inputs[1].const is not None else None
-    if reps is None:
-        raise NotImplementedError("Tile with multiples computed at run time on the cpu target (%s)" % node.name)
+    e.fail_if("np.any(%s < 0)" % ins[1], node, "InvalidArgumentError",
+              lambda v: "Expected multiples to be non-negative")
     cur = ins[0]
-    for axis, k in enumerate(reps):
-        if k != 1:
-            cur = e.assign("tile", "np.concatenate(%s, axis=%d)" % (
-                _tuple(["np.ascontiguousarray(%s)" % cur] * k) if k > 0 else
-                "(np.ascontiguousarray(%s)[%s],)" % (cur, ", ".join(":" if i != axis else "0:0" for i in range(r))),
-                axis))
-    return [e.assign(_out(node), "np.ascontiguousarray(%s)" % cur)]
+    for axis in range(r):
+        dims = ["%s.shape[%d]" % (cur, i) for i in range(r)]
+        before = " * ".join(["1"] + dims[:axis])
+        after = " * ".join(["1"] + dims[axis + 1:])
+        k = "%s[%d]" % (ins[1], axis)
+        mid = e.assign("tile3", "kernels.tile_mid(np.ascontiguousarray(%s).reshape((%s, %s, %s)), %s)"
+                       % (cur, before, dims[axis], after, k))
+        new_dims = dims[:axis] + ["%s * %s" % (dims[axis], k)] + dims[axis + 1:]
+        cur = e.assign("tile", "%s.reshape(%s)" % (mid, _tuple(new_dims)))
+    return [cur]
 
 
 @lowering("Pad")

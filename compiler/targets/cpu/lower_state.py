@@ -3,6 +3,7 @@ flags), assigns, asserts, identities, gathers/scatters and random ops."""
 import numpy as np
 
 from rnngraph.framework import dtypes
+from rnngraph.primitives.control import assert_message, summary_text
 
 from .emitter import NP_DTYPE, lowering, rank
 
@@ -34,7 +35,8 @@ def lower_variable(e, node, ins):
     k = e.var_index(node.op)
     out = node.outputs[0]
     if not out.shape.is_fully_defined():
-        raise NotImplementedError("a variable of unknown shape (%s) on the cpu target" % node.name)
+        rank(out)  # a variable's rank must be known; its dims may change (validate_shape=False)
+        e.rebound.add(k)
     e.refs[out] = k
     return ["var_%d[0]" % k if rank(out) == 0 else "var_%d" % k]
 
@@ -51,7 +53,9 @@ def lower_assign(e, node, ins):
     k = _var(e, node)
     value = node.inputs[1]
     buf = "var_%d" % k
-    if rank(value) == 0:
+    if k in e.rebound:  # the variable may take another shape: bind a new buffer
+        e.line("%s = np.ascontiguousarray(%s).copy()" % (buf, ins[1]))
+    elif rank(value) == 0:
         e.line("%s[0] = %s" % (buf, ins[1]))
     else:
         var_shape = e.var_ops[k].attrs["shape"]
@@ -85,25 +89,28 @@ def lower_is_initialized(e, node, ins):
 
 @lowering("Assert")
 def lower_assert(e, node, ins):
+    """On failure, record each data tensor's size and first `summarize` elements, so the
+    message is the reference's (rnngraph.primitives.control.assert_message)."""
     data = node.inputs[1:]
-    n = node.attrs.get("summarize", 3)
-    names = node.attrs.get("data_names") or [""] * len(data)
+    n = min(node.attrs.get("summarize", 3), 16 // max(len(data), 1) - 1)
     slots, values = [], []
     for v, x in zip(data, ins[1:]):
-        slots.append((len(values), n if rank(v) else 1))
+        slots.append((len(values), v.dtype))
         if rank(v) == 0:
-            values.append("%s" % x)
+            values += ["1", "%s" % x] + ["0"] * (n - 1)
         else:
-            values.extend("%s.ravel()[%d] if %s.size > %d else np.nan" % (x, i, x, i) for i in range(n))
-    message = node.attrs.get("message", "")
+            values.append("%s.size" % x)
+            values += ["%s.ravel()[%d] if %s.size > %d else 0" % (x, i, x, i) for i in range(n)]
 
-    def fmt(vals, slots=slots, names=names, message=message, data=data):
-        parts = ["assertion failed:"] + ([message] if message else [])
-        for (start, k), nm, v in zip(slots, names, data):
-            shown = [x for x in vals[start:start + k] if x == x]
-            text = " ".join(str(int(x)) if v.dtype.is_integer or v.dtype.is_bool else str(x) for x in shown)
-            parts.append("%s[%s]" % ("%s = " % nm if nm else "", text))
-        return " ".join(parts)
+    def fmt(vals, slots=slots, n=n, attrs=node.attrs):
+        texts = []
+        for start, dtype in slots:
+            size = int(vals[start])
+            first = vals[start + 1:start + 1 + min(n, size)]
+            first = [bool(x) if dtype.is_bool else int(x) if dtype.is_integer else dtype.np.type(x)
+                     for x in first]
+            texts.append(summary_text(np.asarray(first, dtype=dtype.np), size))
+        return assert_message(attrs, texts)
     e.fail_if("not %s" % ins[0], node, "InvalidArgumentError", fmt, values[:16])
     return []
 

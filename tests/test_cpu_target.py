@@ -1,0 +1,182 @@
+"""The cpu target (generated Numba code) against the reference interpreter.
+
+Every op parity case and a set of RNN cases run on both targets and must agree to 1e-6
+relative; run-time errors must be the same rnngraph errors; the generated source is
+printable; the disk cache is reused by a second process and survives a corrupt entry.
+(The whole suite also runs on the cpu target with RNNGRAPH_TARGET=cpu.)
+"""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+
+import rnngraph as tf
+from parity import op_cases, rnn_cases
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run_on(target, build):
+    """Build a fresh graph with build(tf) -> (fetches, feed) and run it on `target`."""
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.set_random_seed(1)
+        fetches, feed = build(tf)
+        init = tf.global_variables_initializer()
+        with tf.Session(target, graph=graph) as sess:
+            sess.run(init)
+            return sess.run(fetches, feed or None)
+
+
+def _assert_same(ref, got, path="out"):
+    if isinstance(ref, dict):
+        assert set(ref) == set(got), path
+        for k in ref:
+            _assert_same(ref[k], got[k], "%s/%s" % (path, k))
+    elif isinstance(ref, (list, tuple)):
+        assert len(ref) == len(got), path
+        for i, (a, b) in enumerate(zip(ref, got)):
+            _assert_same(a, b, "%s/%d" % (path, i))
+    else:
+        ref, got = np.asarray(ref), np.asarray(got)
+        assert ref.dtype == got.dtype and ref.shape == got.shape, (path, ref.dtype, got.dtype,
+                                                                  ref.shape, got.shape)
+        if ref.dtype.kind == "f":
+            np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6, err_msg=path)
+        else:
+            np.testing.assert_array_equal(got, ref, err_msg=path)
+
+
+RANDOM_CASES = {name for name, c in op_cases.CASES.items() if c.kind == "stats"}
+
+
+@pytest.mark.parametrize("name", sorted(set(op_cases.CASES) - RANDOM_CASES))
+def test_op_cases_agree_with_reference(name):
+    build = op_cases.CASES[name].build
+    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+
+
+@pytest.mark.parametrize("name", sorted(RANDOM_CASES))
+def test_random_cases_draw_the_same_numbers(name):
+    """Random ops use the same Philox streams on both targets."""
+    build = op_cases.CASES[name].build
+    ref, got = _run_on("reference", build), _run_on("cpu", build)
+    for k in ref:
+        np.testing.assert_allclose(np.asarray(got[k], np.float64), np.asarray(ref[k], np.float64),
+                                   rtol=2e-6, atol=2e-6, err_msg=k)
+
+
+# All control-flow and TensorArray cases, and one of each RNN function (compiling RNN
+# programs is what takes time; RNNGRAPH_TARGET=cpu runs all of tests/test_parity_rnn.py).
+# Ragged TensorArrays (elements of different shapes, infer_shape=False) are not supported by
+# the cpu target's dense buffers; it says so (test_ragged_tensor_array_is_not_implemented).
+RAGGED = "tensor_array.concat_split"
+RNN_SAMPLE = [n for n in rnn_cases.CASES
+              if n.split(".")[0] in ("while_loop", "cond", "tensor_array") and n != RAGGED] + [
+    "dynamic_rnn.lstm.seqlen.batch_major.zero_state", "bidirectional_dynamic_rnn.seqlen.batch_major",
+    "static_rnn.lstm.seqlen", "raw_rnn.greedy_decoder"]
+
+
+@pytest.mark.parametrize("name", RNN_SAMPLE)
+def test_rnn_cases_agree_with_reference(name):
+    case = rnn_cases.CASES[name]
+    ref = rnn_cases.run_rnn_case(tf, case)
+    os.environ["RNNGRAPH_TARGET"] = "cpu"
+    try:
+        got = rnn_cases.run_rnn_case(tf, case)
+    finally:
+        del os.environ["RNNGRAPH_TARGET"]
+    _assert_same(ref["fetches"], got["fetches"])
+
+
+def test_ragged_tensor_array_is_not_implemented():
+    os.environ["RNNGRAPH_TARGET"] = "cpu"
+    try:
+        with pytest.raises(NotImplementedError, match="TensorArray"):
+            rnn_cases.run_rnn_case(tf, rnn_cases.CASES[RAGGED])
+    finally:
+        del os.environ["RNNGRAPH_TARGET"]
+
+
+def _error_on(target, build, feed):
+    graph = tf.Graph()
+    with graph.as_default():
+        fetch = build()
+        with tf.Session(target, graph=graph) as sess:
+            sess.run(tf.global_variables_initializer())
+            with pytest.raises(tf.errors.OpError) as info:
+                sess.run(fetch, feed(graph))
+    return info.value
+
+
+ERRORS = {
+    "gather": (lambda: tf.gather(tf.constant([[1.0], [2.0]]), tf.placeholder(tf.int32, [None], name="i")),
+               lambda g: {"i:0": [0, 5]}),
+    "uninitialized": (lambda: tf.Variable(1.0, name="v", collections=[]) * 2.0, lambda g: {}),
+    "seq_len": (lambda: tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(3), tf.zeros([2, 4, 3]),
+                                          sequence_length=tf.placeholder(tf.int32, [2], name="len"),
+                                          dtype=tf.float32)[0],
+                lambda g: {"len:0": [2, 9]}),
+    "assert": (lambda: tf.Assert(tf.placeholder(tf.bool, [], name="ok"), ["bad value:", tf.constant([1, 2])]),
+               lambda g: {"ok:0": False}),
+    "tensor_array": (lambda: tf.TensorArray(tf.float32, 2).write(0, 1.0).write(0, 2.0).stack(), lambda g: {}),
+    "int_div": (lambda: tf.constant([4]) // tf.placeholder(tf.int32, [1], name="d"), lambda g: {"d:0": [0]}),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ERRORS))
+def test_errors_match_reference(name):
+    build, feed = ERRORS[name]
+    ref, got = _error_on("reference", build, feed), _error_on("cpu", build, feed)
+    assert type(got) is type(ref)
+    assert got.op.name == ref.op.name
+    assert ref.message.split(" (inputs:")[0] == got.message.split(" (inputs:")[0]
+
+
+def test_source_is_printable_and_runs_the_loop_natively(sess):
+    x = tf.placeholder(tf.float32, [None, 3])
+    out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(4), tf.expand_dims(x, 0), dtype=tf.float32)
+    low = sess.lower(out, {x: np.zeros((5, 3))})
+    exe = low.compile("cpu")
+    src = exe.source()
+    assert "@njit" in src and "while True:" in src and "np.dot(" in src
+    sess.run(tf.global_variables_initializer())
+    assert sess.run(out, {x: np.zeros((5, 3))}).shape == (1, 5, 4)
+
+
+def test_cache_reused_by_a_new_process_and_survives_corruption(tmp_path):
+    script = textwrap.dedent("""
+        import sys, time, numpy as np
+        sys.path.insert(0, %r)
+        import rnngraph as tf
+        x = tf.placeholder(tf.float32, [None, 4])
+        y = tf.reduce_sum(tf.tanh(x * 3.0), axis=1)
+        with tf.Session("cpu") as s:
+            t = time.time()
+            v = s.run(y, {x: np.ones((2, 4))})
+            print(round(float(v[0]), 5), time.time() - t)
+    """ % REPO)
+    env = dict(os.environ, RNNGRAPH_CACHE_DIR=str(tmp_path))
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        value, seconds = out.stdout.split()
+        return float(value), float(seconds)
+    first = run()
+    modules = [f for f in os.listdir(tmp_path) if f.startswith("rg_") and f.endswith(".py")]
+    assert len(modules) == 1
+    cached = os.listdir(tmp_path / "__pycache__")
+    assert any(f.endswith(".nbi") for f in cached) and any(f.endswith(".nbc") for f in cached)
+    second = run()
+    assert second[0] == first[0] == round(float(np.tanh(3.0) * 4), 5)
+    for f in os.listdir(tmp_path / "__pycache__"):  # corrupt every cache file
+        with open(tmp_path / "__pycache__" / f, "wb") as fh:
+            fh.write(b"\x00garbage")
+    with open(tmp_path / modules[0], "w") as fh:
+        fh.write("def program(:\n")  # a truncated module
+    third = run()
+    assert third[0] == first[0]
