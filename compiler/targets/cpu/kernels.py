@@ -379,3 +379,75 @@ def tile_mid(x, k):
     for rep in range(k):
         out[:, rep * n:(rep + 1) * n, :] = x
     return out
+
+
+# --- array plumbing kept out of generated code --------------------------------------------------
+# Numba instantiates its NumPy implementations (with their error-message machinery) per type
+# signature, which is what makes compiling large functions slow. Here they compile once per
+# signature and are cached on disk, so a generated program only calls them.
+@njit(cache=True)
+def contiguous(x):
+    return np.ascontiguousarray(x)
+
+
+@njit(cache=True)
+def reshape(x, shape):
+    return np.ascontiguousarray(x).reshape(shape)
+
+
+@njit(cache=True)
+def transpose(x, perm):
+    return np.ascontiguousarray(np.transpose(x, perm))
+
+
+@njit(cache=True)
+def concat(parts, axis):
+    return np.concatenate(parts, axis=axis)
+
+
+@njit(cache=True)
+def dot(a, b):
+    return np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
+
+
+@njit(cache=True)
+def set_index(buf, i, value):
+    """buf[i] = value (value's shape is buf[i]'s, checked by the caller)."""
+    buf[i] = value
+
+
+@njit(cache=True)
+def assign(dst, src):
+    """dst[...] = src, broadcasting src."""
+    dst[...] = src
+
+
+@njit(cache=True)
+def full(shape, value):
+    return np.full(shape, value)
+
+
+@njit(cache=True)
+def select(cond, x, y, shape):
+    return np.where(np.broadcast_to(cond, shape), x, y)
+
+
+@njit(cache=True)
+def any_true(x):
+    for v in x.ravel():
+        if v:
+            return True
+    return False
+
+
+@njit(cache=True)
+def shape_array(x):
+    out = np.empty(x.ndim, np.int64)
+    for i in range(x.ndim):
+        out[i] = x.shape[i]
+    return out
+
+
+@njit(cache=True)
+def qr(a):
+    return np.linalg.qr(np.ascontiguousarray(a))

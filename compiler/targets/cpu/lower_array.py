@@ -46,10 +46,10 @@ def _rows_view(e, node, x, xe):
     dims = _dims(e, x, xe)
     kept = " * ".join(dims[i] for i in keep) or "1"
     red = " * ".join(dims[i] for i in axes) or "1"
-    src = xe if rank(x) else "np.full(1, %s)" % xe
+    src = xe if rank(x) else "kernels.full(1, %s)" % xe
     if keep and axes and keep != list(range(len(keep))):
-        src = "np.transpose(%s, %s)" % (xe, _tuple(keep + axes))
-    view = e.assign("rows", "np.ascontiguousarray(%s).reshape((%s, %s))" % (src, kept, red))
+        src = "kernels.transpose(%s, %s)" % (xe, _tuple(keep + axes))
+    view = e.assign("rows", "kernels.reshape(%s, (%s, %s))" % (src, kept, red))
     return view, [dims[i] for i in keep], red, axes
 
 
@@ -107,8 +107,8 @@ def lower_arg_reduction(e, node, ins):
 def lower_matmul(e, node, ins):
     a, b = node.inputs
     ta, tb = node.attrs.get("transpose_a"), node.attrs.get("transpose_b")
-    ae = ("np.transpose(%s)" % ins[0]) if ta and rank(a) == 2 else ins[0]
-    be = ("np.transpose(%s)" % ins[1]) if tb and rank(b) == 2 else ins[1]
+    ae = ("kernels.transpose(%s, (1, 0))" % ins[0]) if ta and rank(a) == 2 else ins[0]
+    be = ("kernels.transpose(%s, (1, 0))" % ins[1]) if tb and rank(b) == 2 else ins[1]
     ka = "%s.shape[%d]" % (ins[0], 0 if ta else rank(a) - 1)
     kb = "%s.shape[%d]" % (ins[1], rank(b) - 1 if tb else rank(b) - 2)
     e.fail_if("%s != %s" % (ka, kb), node, "InvalidArgumentError",
@@ -116,9 +116,9 @@ def lower_matmul(e, node, ins):
               [ka, kb])
     if rank(a) == 2 and rank(b) == 2:
         if a.dtype.is_floating:
-            return [e.assign(_out(node), "np.dot(%s, %s)" % (ae, be))]
-        return [e.assign(_out(node), "kernels.matmul_loops(np.ascontiguousarray(%s), "
-                                     "np.ascontiguousarray(%s))" % (ae, be))]
+            return [e.assign(_out(node), "kernels.dot(%s, %s)" % (ae, be))]
+        return [e.assign(_out(node), "kernels.matmul_loops(kernels.contiguous(%s), "
+                                     "kernels.contiguous(%s))" % (ae, be))]
     return [_batched_matmul(e, node, ins)]
 
 
@@ -131,17 +131,17 @@ def _batched_matmul(e, node, ins):
                                   "target (%s)" % node.name)
     ta, tb = node.attrs.get("transpose_a"), node.attrs.get("transpose_b")
     perm = tuple(range(r - 2)) + (r - 1, r - 2)
-    ae = "np.transpose(%s, %s)" % (ins[0], perm) if ta else ins[0]
-    be = "np.transpose(%s, %s)" % (ins[1], perm) if tb else ins[1]
-    av = e.assign("mm_a", "np.ascontiguousarray(np.broadcast_to(%s, %s + %s.shape[-2:]))" % (
+    ae = "kernels.transpose(%s, %s)" % (ins[0], perm) if ta else ins[0]
+    be = "kernels.transpose(%s, %s)" % (ins[1], perm) if tb else ins[1]
+    av = e.assign("mm_a", "kernels.contiguous(np.broadcast_to(%s, %s + %s.shape[-2:]))" % (
         ae, _batch_shape(e, node), ae))
-    bv = e.assign("mm_b", "np.ascontiguousarray(np.broadcast_to(%s, %s + %s.shape[-2:]))" % (
+    bv = e.assign("mm_b", "kernels.contiguous(np.broadcast_to(%s, %s + %s.shape[-2:]))" % (
         be, _batch_shape(e, node), be))
     nb = e.assign("mm_n", " * ".join("%s.shape[%d]" % (av, i) for i in range(r - 2)))
     a3 = e.assign("mm_a3", "%s.reshape((%s, %s.shape[-2], %s.shape[-1]))" % (av, nb, av, av))
     b3 = e.assign("mm_b3", "%s.reshape((%s, %s.shape[-2], %s.shape[-1]))" % (bv, nb, bv, bv))
     res = e.assign("mm", "np.empty((%s, %s.shape[1], %s.shape[2]), %s)" % (nb, a3, b3, NP_DTYPE[out.dtype]))
-    fn = "np.dot(%s[i], %s[i])" if out.dtype.is_floating else "kernels.matmul_loops(%s[i], %s[i])"
+    fn = "kernels.dot(%s[i], %s[i])" if out.dtype.is_floating else "kernels.matmul_loops(%s[i], %s[i])"
     with e.block("for i in range(%s):" % nb):
         e.line("%s[i] = %s" % (res, fn % (a3, b3)))
     return e.assign(_out(node), "%s.reshape(%s + (%s.shape[1], %s.shape[2]))" % (
@@ -162,7 +162,7 @@ def _batch_shape(e, node):
 
 # --- shapes --------------------------------------------------------------------------------------
 def _reshaped(e, node, expr, dims):
-    return e.assign(_out(node), "np.ascontiguousarray(%s).reshape(%s)" % (expr, _tuple(dims)))
+    return e.assign(_out(node), "kernels.reshape(%s, %s)" % (expr, _tuple(dims)))
 
 
 @lowering("Reshape")
@@ -188,7 +188,7 @@ def lower_reshape(e, node, ins):
 
 @lowering("Transpose")
 def lower_transpose(e, node, ins):
-    return [e.assign(_out(node), "np.transpose(%s, %s)" % (ins[0], _tuple(node.attrs["perm"])))]
+    return [e.assign(_out(node), "kernels.transpose(%s, %s)" % (ins[0], _tuple(node.attrs["perm"])))]
 
 
 @lowering("ExpandDims", "Squeeze")
@@ -198,7 +198,7 @@ def lower_expand_squeeze(e, node, ins):
     if rank(out) == 0:
         return [e.assign(_out(node), "%s.ravel()[0]" % ins[0])]
     if rank(x) == 0:
-        return [e.assign(_out(node), "np.full(%s, %s)" % (_tuple(["1"] * rank(out)), ins[0]))]
+        return [e.assign(_out(node), "kernels.full(%s, %s)" % (_tuple(["1"] * rank(out)), ins[0]))]
     if out.shape.is_fully_defined():
         dims = [str(d) for d in out.shape.dims]
     elif node.type == "ExpandDims":
@@ -236,9 +236,9 @@ def lower_fill(e, node, ins):
     dims = [str(d) for d in out.shape.dims] if out.shape.is_fully_defined() else \
         ["%s[%d]" % (ins[0], i) for i in range(r)]
     if not out.shape.is_fully_defined():
-        e.fail_if("np.any(%s < 0)" % ins[0], node, "InvalidArgumentError",
+        e.fail_if("kernels.any_true(%s < 0)" % ins[0], node, "InvalidArgumentError",
                   lambda v: "Fill dimensions must be >= 0")
-    return [e.assign(_out(node), "np.full(%s, %s)" % (_tuple(dims), ins[1]))]
+    return [e.assign(_out(node), "kernels.full(%s, %s)" % (_tuple(dims), ins[1]))]
 
 
 @lowering("Range")
@@ -267,8 +267,8 @@ def lower_concat(e, node, ins):
                           lambda v, i=i, d=d: "ConcatOp : Dimensions of inputs should match: "
                           "shape[0][%d] = %d vs. shape[%d][%d] = %d" % (d, v[0], i, d, v[1]),
                           ["%s.shape[%d]" % (ins[0], d), "%s.shape[%d]" % (ins[i], d)])
-    return [e.assign(_out(node), "np.concatenate(%s, axis=%d)" % (
-        _tuple("np.ascontiguousarray(%s)" % x for x in ins), axis))]
+    return [e.assign(_out(node), "kernels.concat(%s, %d)" % (
+        _tuple("kernels.contiguous(%s)" % x for x in ins), axis))]
 
 
 @lowering("Slice")
@@ -342,8 +342,8 @@ def _newaxis_slice(e, node, xe, parts):
             dims.append("%s.shape[%d]" % (sliced, k))
             k += 1
     if k == 0 and plain:  # every other index was an integer: the slice is a scalar
-        return e.assign(_out(node), "np.full(%s, %s)" % (_tuple(dims), sliced))
-    return e.assign(_out(node), "np.ascontiguousarray(%s).reshape(%s)" % (sliced, _tuple(dims)))
+        return e.assign(_out(node), "kernels.full(%s, %s)" % (_tuple(dims), sliced))
+    return e.assign(_out(node), "kernels.reshape(%s, %s)" % (sliced, _tuple(dims)))
 
 
 @lowering("Tile")
@@ -351,7 +351,7 @@ def lower_tile(e, node, ins):
     """Repeat along one axis at a time: view as [before, axis, after], tile the middle."""
     x = node.inputs[0]
     r = rank(x)
-    e.fail_if("np.any(%s < 0)" % ins[1], node, "InvalidArgumentError",
+    e.fail_if("kernels.any_true(%s < 0)" % ins[1], node, "InvalidArgumentError",
               lambda v: "Expected multiples to be non-negative")
     cur = ins[0]
     for axis in range(r):
@@ -359,7 +359,7 @@ def lower_tile(e, node, ins):
         before = " * ".join(["1"] + dims[:axis])
         after = " * ".join(["1"] + dims[axis + 1:])
         k = "%s[%d]" % (ins[1], axis)
-        mid = e.assign("tile3", "kernels.tile_mid(np.ascontiguousarray(%s).reshape((%s, %s, %s)), %s)"
+        mid = e.assign("tile3", "kernels.tile_mid(kernels.reshape(%s, (%s, %s, %s)), %s)"
                        % (cur, before, dims[axis], after, k))
         new_dims = dims[:axis] + ["%s * %s" % (dims[axis], k)] + dims[axis + 1:]
         cur = e.assign("tile", "%s.reshape(%s)" % (mid, _tuple(new_dims)))
@@ -378,7 +378,7 @@ def lower_pad(e, node, ins):
     out = node.outputs[0]
     dims = _dims(e, x, ins[0])
     new = ["%s + %d" % (d, int(a) + int(b)) for d, (a, b) in zip(dims, pads)]
-    res = e.assign("pad", "np.full(%s, %s)" % (_tuple(new), ins[2]))
+    res = e.assign("pad", "kernels.full(%s, %s)" % (_tuple(new), ins[2]))
     inner = ", ".join("%d:%d + %s" % (a, a, d) for d, (a, b) in zip(dims, pads))
     e.line("%s[%s] = %s" % (res, inner, ins[0]))
     if mode != "CONSTANT":
@@ -406,7 +406,7 @@ def _axis_index(r, axis, idx):
 def lower_reverse(e, node, ins):
     r = rank(node.inputs[0])
     axes = {a % r for a in node.attrs["axis"]}
-    return [e.assign(_out(node), "np.ascontiguousarray(%s[%s])" % (
+    return [e.assign(_out(node), "kernels.contiguous(%s[%s])" % (
         ins[0], ", ".join("::-1" if i in axes else ":" for i in range(r))))]
 
 
@@ -424,11 +424,11 @@ def lower_reverse_sequence(e, node, ins):
               [bad, "%s[%s]" % (ins[1], bad), "%s.shape[%d]" % (ins[0], sa)])
     rest = [i for i in range(r) if i not in (ba, sa)]
     perm = (ba, sa) + tuple(rest)
-    moved = e.assign("rs", "np.ascontiguousarray(np.transpose(%s, %s))" % (ins[0], _tuple(perm)))
+    moved = e.assign("rs", "kernels.contiguous(kernels.transpose(%s, %s))" % (ins[0], _tuple(perm)))
     flat = e.assign("rs3", "%s.reshape((%s.shape[0], %s.shape[1], %s))" % (
         moved, moved, moved, " * ".join(["1"] + ["%s.shape[%d]" % (moved, i) for i in range(2, r)])))
     res = e.assign("rs_out", "kernels.reverse_sequence_2d(%s, %s, np.empty_like(%s))" % (flat, ins[1], flat))
     back = e.assign("rs_back", "%s.reshape(%s.shape)" % (res, moved))
     inv = tuple(int(i) for i in np.argsort(perm))
-    return [e.assign(_out(node), "np.ascontiguousarray(np.transpose(%s, %s))" % (back, _tuple(inv)))]
+    return [e.assign(_out(node), "kernels.contiguous(kernels.transpose(%s, %s))" % (back, _tuple(inv)))]
 

@@ -26,7 +26,7 @@ def _new_slot(e, value, expr, hint):
 def _stable(value, expr):
     if rank(value) == 0:
         return "%s(%s)" % (NP_DTYPE[value.dtype], expr)
-    return "np.ascontiguousarray(%s)" % expr
+    return "kernels.contiguous(%s)" % expr
 
 
 def _store(e, slots, values, exprs):

@@ -7,6 +7,7 @@ negative integer powers are checked first, as the reference does.
 from rnngraph.framework import dtypes
 
 from .emitter import NP_DTYPE, lowering, rank
+from .lower_fused import emit_loop
 
 UNARY = {
     "Neg": "-({x})", "Abs": "np.abs({x})", "Sign": "np.sign({x})", "Square": "({x}) * ({x})",
@@ -45,8 +46,19 @@ def _name(node):
     return node.outputs[0].name or node.type
 
 
+def _as_loop(e, node):
+    """Elementwise ops with a fully known output shape become one explicit loop."""
+    out = node.outputs[0]
+    if out.shape.is_fully_defined():
+        return [emit_loop(e, [node], node.inputs, out)]
+    return None
+
+
 @lowering(*UNARY)
 def lower_unary(e, node, ins):
+    loop = _as_loop(e, node)
+    if loop:
+        return loop
     x = node.inputs[0]
     text = UNARY[node.type].format(x=ins[0], one=e.literal(1, x.dtype) if x.dtype.is_numeric else "1",
                                    zero=e.literal(0, x.dtype) if x.dtype.is_numeric else "0")
@@ -58,10 +70,10 @@ def _int_checks(e, node, ins):
     if not y.dtype.is_integer:
         return
     if node.type in ("FloorDiv", "FloorMod", "TruncateDiv"):
-        cond = "np.any(%s == 0)" % ins[1] if rank(y) else "%s == 0" % ins[1]
+        cond = "kernels.any_true(%s == 0)" % ins[1] if rank(y) else "%s == 0" % ins[1]
         e.fail_if(cond, node, "InvalidArgumentError", lambda v: "Integer division by zero")
     elif node.type == "Pow":
-        cond = "np.any(%s < 0)" % ins[1] if rank(y) else "%s < 0" % ins[1]
+        cond = "kernels.any_true(%s < 0)" % ins[1] if rank(y) else "%s < 0" % ins[1]
         e.fail_if(cond, node, "InvalidArgumentError",
                   lambda v: "Integers to negative integer powers are not allowed")
 
@@ -69,6 +81,9 @@ def _int_checks(e, node, ins):
 @lowering(*BINARY)
 def lower_binary(e, node, ins):
     _int_checks(e, node, ins)
+    loop = _as_loop(e, node)
+    if loop:
+        return loop
     out = node.outputs[0]
     text = BINARY[node.type].format(x=ins[0], y=ins[1])
     if rank(out) and out.dtype.is_integer and any(rank(v) == 0 for v in node.inputs):
@@ -78,11 +93,14 @@ def lower_binary(e, node, ins):
 
 @lowering("Select")
 def lower_select(e, node, ins):
+    loop = _as_loop(e, node)
+    if loop:
+        return loop
     out = node.outputs[0]
     if rank(out) == 0:
         return [e.assign(_name(node), "%s if %s else %s" % (ins[1], ins[0], ins[2]))]
-    return [e.assign(_name(node), "np.where(np.broadcast_to(%s, %s), %s, %s)" % (
-        ins[0], _broadcast_shape_expr(e, node), ins[1], ins[2]))]
+    return [e.assign(_name(node), "kernels.select(%s, %s, %s, %s)" % (
+        ins[0], ins[1], ins[2], _broadcast_shape_expr(e, node)))]
 
 
 def _broadcast_shape_expr(e, node):
@@ -107,7 +125,10 @@ def _broadcast_shape_expr(e, node):
 
 @lowering("Cast")
 def lower_cast(e, node, ins):
-    out, x = node.outputs[0], node.inputs[0]
+    loop = _as_loop(e, node)
+    if loop:
+        return loop
+    out = node.outputs[0]
     if rank(out) == 0:
         if out.dtype is dtypes.bool:
             return [e.assign(_name(node), "%s != 0" % ins[0])]

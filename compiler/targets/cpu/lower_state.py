@@ -54,7 +54,7 @@ def lower_assign(e, node, ins):
     value = node.inputs[1]
     buf = "var_%d" % k
     if k in e.rebound:  # the variable may take another shape: bind a new buffer
-        e.line("%s = np.ascontiguousarray(%s).copy()" % (buf, ins[1]))
+        e.line("%s = kernels.contiguous(%s).copy()" % (buf, ins[1]))
     elif rank(value) == 0:
         e.line("%s[0] = %s" % (buf, ins[1]))
     else:
@@ -63,7 +63,7 @@ def lower_assign(e, node, ins):
             e.fail_if("%s.shape[%d] != %d" % (ins[1], i, d), node, "InvalidArgumentError",
                       lambda v, s=var_shape: "Assign requires shapes of both tensors to match. "
                       "lhs shape= %s" % s.short())
-        e.line("%s[...] = %s" % (buf, ins[1]))
+        e.line("kernels.assign(%s, %s)" % (buf, ins[1]))
     e.line("var_init[%d] = True" % k)
     e.refs[node.outputs[0]] = k
     return [e.exprs[node.inputs[0]]]
@@ -77,7 +77,7 @@ def lower_assign_update(e, node, ins):
     if rank(node.inputs[0]) == 0:
         e.line("var_%d[0] %s %s" % (k, op, ins[1]))
     else:
-        e.line("var_%d %s %s" % (k, op, ins[1]))
+        e.line("kernels.assign(var_%d, var_%d %s %s)" % (k, k, op[0], ins[1]))
     e.refs[node.outputs[0]] = k
     return [e.exprs[node.inputs[0]]]
 
@@ -129,9 +129,9 @@ def lower_gather(e, node, ins):
     pd = ["%s.shape[%d]" % (ins[0], i) for i in range(r)]
     before = " * ".join(["1"] + pd[:axis])
     after = " * ".join(["1"] + pd[axis + 1:])
-    p3 = e.assign("g_params", "np.ascontiguousarray(%s).reshape((%s, %s.shape[%d], %s))" % (
+    p3 = e.assign("g_params", "kernels.reshape(%s, (%s, %s.shape[%d], %s))" % (
         ins[0], before, ins[0], axis, after))
-    idx = e.assign("g_idx", "np.ascontiguousarray(%s).ravel().astype(np.int64)" % flat_idx)
+    idx = e.assign("g_idx", "kernels.contiguous(%s).ravel().astype(np.int64)" % flat_idx)
     res = e.assign("g", "kernels.gather_mid(%s, %s)" % (p3, idx))
     out_dims = pd[:axis] + ["%s.shape[%d]" % (ins[1], i) for i in range(rank(indices))] + pd[axis + 1:]
     if not out_dims:
@@ -149,8 +149,8 @@ def lower_segment_sum(e, node, ins):
     k = rank(ids)
     r = rank(data)
     tail = " * ".join(["1"] + ["%s.shape[%d]" % (ins[0], i) for i in range(k, r)])
-    d2 = e.assign("seg_data", "np.ascontiguousarray(%s).reshape((%s.size, %s))" % (ins[0], ins[1], tail))
-    res = e.assign("seg", "kernels.segment_sum(%s, np.ascontiguousarray(%s).ravel(), %s)" % (d2, ins[1], ins[2]))
+    d2 = e.assign("seg_data", "kernels.reshape(%s, (%s.size, %s))" % (ins[0], ins[1], tail))
+    res = e.assign("seg", "kernels.segment_sum(%s, kernels.contiguous(%s).ravel(), %s)" % (d2, ins[1], ins[2]))
     dims = [ins[2]] + ["%s.shape[%d]" % (ins[0], i) for i in range(k, r)]
     return [e.assign(_out(node), "%s.reshape((%s,))" % (res, ", ".join(dims)))]
 
@@ -165,7 +165,7 @@ def lower_qr(e, node, ins):
     if node.attrs.get("full_matrices"):
         raise NotImplementedError("Qr(full_matrices=True) on the cpu target (%s)" % node.name)
     q, r = e.fresh("q"), e.fresh("r")
-    e.line("%s, %s = np.linalg.qr(np.ascontiguousarray(%s))" % (q, r, ins[0]))
+    e.line("%s, %s = kernels.qr(%s)" % (q, r, ins[0]))
     return [q, r]
 
 

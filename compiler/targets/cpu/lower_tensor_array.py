@@ -59,7 +59,7 @@ def _write(e, ta, node, index, value, value_rank):
           "to." % v[0], [i])
     if value_rank:
         with e.block("if %s.shape[0] < %s.shape[0] or %s.shape[1:] != %s.shape:" % (ta.buf, ta.written, ta.buf, value)):
-            with e.block("if not np.any(%s):" % ta.written):
+            with e.block("if not kernels.any_true(%s):" % ta.written):
                 e.line("%s = np.zeros((%s.shape[0],) + %s.shape, %s)" % (ta.buf, ta.written, value, NP_DTYPE[ta.dtype]))
         _fail(e, ta, node, "%s.shape[1:] != %s.shape" % (ta.buf, value),
               lambda v: "Could not write to TensorArray index %d because the value shape is "
@@ -67,7 +67,10 @@ def _write(e, ta, node, index, value, value_rank):
     else:
         with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
             e.line("%s = np.zeros(%s.shape[0], %s)" % (ta.buf, ta.written, NP_DTYPE[ta.dtype]))
-    e.line("%s[%s] = %s" % (ta.buf, i, value))
+    if value_rank:
+        e.line("kernels.set_index(%s, %s, %s)" % (ta.buf, i, value))
+    else:
+        e.line("%s[%s] = %s" % (ta.buf, i, value))
     e.line("%s[%s] = True" % (ta.written, i))
 
 
@@ -120,7 +123,7 @@ def lower_read(e, node, ins):
 @lowering("TensorArrayGather")
 def lower_gather(e, node, ins):
     ta = ins[0]
-    idx = e.assign("ta_idx", "np.ascontiguousarray(%s).ravel()" % ins[1])
+    idx = e.assign("ta_idx", "kernels.contiguous(%s).ravel()" % ins[1])
     n = e.assign("ta_k", "%s.size" % idx)
     shape = ta.attrs["static_shape"]
     if not shape.is_fully_defined():
@@ -130,14 +133,15 @@ def lower_gather(e, node, ins):
                     if ta.rank else "np.empty(%s, %s)" % (n, NP_DTYPE[ta.dtype]))
     with e.block("for j in range(%s):" % n):
         i = _read(e, ta, node, "%s[j]" % idx)
-        e.line("%s[j] = %s[%s]" % (rows, ta.buf, i))
+        e.line("kernels.set_index(%s, j, %s[%s])" % (rows, ta.buf, i) if ta.rank else
+               "%s[j] = %s[%s]" % (rows, ta.buf, i))
     return [rows]
 
 
 @lowering("TensorArrayScatter")
 def lower_scatter(e, node, ins):
     ta = ins[0]
-    idx = e.assign("ta_idx", "np.ascontiguousarray(%s).ravel()" % ins[1])
+    idx = e.assign("ta_idx", "kernels.contiguous(%s).ravel()" % ins[1])
     _fail(e, ta, node, "%s.shape[0] != %s.size" % (ins[2], idx),
           lambda v: "Expected len(indices) == values.shape[0], but saw: %d vs. %d" % (v[0], v[1]),
           ["%s.size" % idx, "%s.shape[0]" % ins[2]])
@@ -156,17 +160,17 @@ def lower_concat(e, node, ins):
     ta = ins[0]
     with e.block("for j in range(%s):" % ta.size):
         _read(e, ta, node, "j")
-    flat = e.assign("ta_concat", "np.ascontiguousarray(%s[:%s]).reshape((%s * %s.shape[1],) + %s.shape[2:])"
+    flat = e.assign("ta_concat", "kernels.contiguous(%s[:%s]).reshape((%s * %s.shape[1],) + %s.shape[2:])"
                     % (ta.buf, ta.size, ta.size, ta.buf, ta.buf))
-    lengths = e.assign("ta_lengths", "np.full(%s, %s.shape[1], np.int64)" % (ta.size, ta.buf))
+    lengths = e.assign("ta_lengths", "kernels.full(%s, %s.shape[1], np.int64)" % (ta.size, ta.buf))
     return [flat, lengths]
 
 
 @lowering("TensorArraySplit")
 def lower_split(e, node, ins):
     ta = ins[0]
-    lengths = e.assign("ta_len", "np.ascontiguousarray(%s).ravel()" % ins[2])
-    e.fail_if("%s.size > 0 and np.any(%s != %s[0])" % (lengths, lengths, lengths), node,
+    lengths = e.assign("ta_len", "kernels.contiguous(%s).ravel()" % ins[2])
+    e.fail_if("%s.size > 0 and kernels.any_true(%s != %s[0])" % (lengths, lengths, lengths), node,
               "UnimplementedError", lambda v: "TensorArray.split into pieces of different lengths "
               "is not supported on the cpu target")
     e.fail_if("np.sum(%s) != %s.shape[0]" % (lengths, ins[1]), node, "InvalidArgumentError",
