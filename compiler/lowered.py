@@ -35,6 +35,24 @@ class Lowered:
         from .targets import get_target
         return get_target(target).compile(self)
 
+    def optimized(self):
+        """The program after the optimize and fuse stages (compiler/ir.py Function), as
+        the compiled targets see it."""
+        from . import ir
+        from .fuse import fuse
+        from .optimize import optimize
+        return fuse(optimize(ir.from_lowered(self)))
+
+    def memory_analysis(self, target="cpu"):
+        """Peak bytes, the buffers live at the peak, per-loop body peaks and swap notes."""
+        from .analysis import memory_analysis
+        return memory_analysis(self.optimized(), target)
+
+    def cost_analysis(self):
+        """Flops and bytes accessed (loops times their constant trip bound)."""
+        from .analysis import cost_analysis
+        return cost_analysis(self.optimized())
+
     def as_text(self):
         """One line per op: outputs with dtype and shape, op type, inputs, control inputs."""
         lines = ["program(feeds=[%s]) -> [%s]" % (

@@ -21,6 +21,12 @@ from rnngraph.framework.tensor_shape import TensorShape
 from .feeds import normalize_feeds
 from .fetches import FetchPlan
 from .state import SessionState
+from .threads import use_threads
+
+# Called as hook(session, lowered, executable) whenever a session builds a new executable
+# (the inspection command-line tool prints programs this way).
+COMPILE_HOOKS = []
+
 
 def default_target():
     """The target of Session() without one: $RNNGRAPH_TARGET, else "reference"."""
@@ -75,6 +81,8 @@ class Session:
         plan = FetchPlan(self.graph, fetches)
         feeds = normalize_feeds(self.graph, feed_dict)
         executable = self._executable(plan, feeds)
+        if self.target != "reference":
+            use_threads(self.config.intra_op_parallelism_threads)
         values = executable.run([v for _, v in feeds], self._state)
         return plan.build(values)
 
@@ -95,8 +103,11 @@ class Session:
             with self._compile_lock:
                 exe = self._executables.get(key)
                 if exe is None:
-                    exe = self._lower(plan, feeds).compile(self.target)
+                    lowered = self._lower(plan, feeds)
+                    exe = lowered.compile(self.target)
                     self._executables[key] = exe
+                    for hook in COMPILE_HOOKS:
+                        hook(self, lowered, exe)
         return exe
 
     def make_callable(self, fetches, feed_list=None):

@@ -12,9 +12,6 @@ import numpy as np
 
 from rnngraph import errors
 
-from ... import ir
-from ...fuse import fuse
-from ...optimize import optimize
 from . import (cache, lower_array, lower_control, lower_elementwise, lower_fused,  # noqa: F401
                lower_state, lower_tensor_array)
 from .emitter import Emitter, TAExpr
@@ -35,7 +32,7 @@ def program(%s):
 
 def generate(lowered):
     """(source, emitter, function) for a Lowered program."""
-    fn = fuse(optimize(ir.from_lowered(lowered)))
+    fn = lowered.optimized()
     e = Emitter()
     feed_names = []
     for v in fn.args:

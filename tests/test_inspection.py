@@ -1,0 +1,80 @@
+"""The debugging interface: memory and cost analyses of a lowered program, the
+rnngraph-inspect command, and per-Session thread settings."""
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+
+import rnngraph as tf
+from runtime import threads
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def test_memory_analysis_counts_live_buffers(sess):
+    x = tf.placeholder(tf.float32, [8, 16], name="x")
+    w = tf.constant(np.ones((16, 32), np.float32))
+    h = tf.matmul(x, w, name="h")            # 8x32 floats = 1 KiB
+    y = tf.reduce_sum(tf.tanh(h), axis=1)    # tanh fused into its own 1 KiB buffer
+    mem = sess.lower(y, {x: np.zeros((8, 16))}).memory_analysis()
+    assert mem.argument_bytes == 8 * 16 * 4
+    assert mem.peak_bytes == 2 * 8 * 32 * 4  # h and tanh(h) live together at the peak
+    names = [n for n, _ in mem.peak_buffers]
+    assert "h:0" in names
+    assert "peak: 2.0 KiB" in str(mem)
+
+
+def test_memory_analysis_of_a_loop_reports_body_and_swap(sess):
+    x = tf.placeholder(tf.float32, [4, 10, 3])
+    out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(5), x, dtype=tf.float32, swap_memory=True,
+                               parallel_iterations=7)
+    mem = sess.lower(out, {x: np.zeros((4, 10, 3))}).memory_analysis("cpu")
+    (name, p, swap, body_peak), = mem.loops
+    assert p == 7 and swap is True and body_peak > 0
+    assert "nothing to swap on the cpu target" in str(mem)
+    # the output TensorArray (10 steps x 4 x 5 floats) is live at the peak
+    assert any(b == 10 * 4 * 5 * 4 for _, b in mem.peak_buffers)
+
+
+def test_cost_analysis_counts_matmul_flops_and_loop_trips(sess):
+    a = tf.placeholder(tf.float32, [3, 4])
+    cost = sess.lower(tf.matmul(a, tf.ones([4, 5])), {a: np.zeros((3, 4))}).cost_analysis()
+    assert cost["flops"] == 2 * 3 * 4 * 5
+    x = tf.placeholder(tf.float32, [2, 6, 3])
+    out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(4), x, dtype=tf.float32)
+    cost = sess.lower(out, {x: np.zeros((2, 6, 3))}).cost_analysis()
+    (name, trips, per_iter), = cost.loops
+    assert trips == 6
+    assert cost.per_type["MatMul"] == 6 * 2 * 2 * 7 * 4  # [2,7] @ [7,4] per step
+
+
+def test_intra_op_threads_are_applied_per_session():
+    with tf.Session("cpu", config=tf.ConfigProto(intra_op_parallelism_threads=1)) as s:
+        s.run(tf.constant(1.0) * 2.0)
+        assert threads.current() == 1
+    with tf.Session("cpu", config=tf.ConfigProto(intra_op_parallelism_threads=2)) as s:
+        s.run(tf.constant(1.0) * 3.0)
+        assert threads.current() == 2
+
+
+def test_inspect_command_prints_programs(tmp_path):
+    script = tmp_path / "model.py"
+    script.write_text(textwrap.dedent("""
+        import numpy as np
+        import rnngraph as tf
+        x = tf.placeholder(tf.float32, [None, 2], name="x")
+        y = tf.nn.softmax(x * 2.0, name="probs")
+        with tf.Session() as s:
+            print("result", s.run(y, {x: np.zeros((3, 2))}).sum())
+    """))
+    env = dict(os.environ, PYTHONPATH=REPO)
+    out = subprocess.run([sys.executable, "-m", "compiler.inspect_cli", "--target", "cpu",
+                          "--show", "program,memory,cost,source", str(script)],
+                         capture_output=True, text=True, env=env, cwd=REPO)
+    assert out.returncode == 0, out.stderr
+    text = out.stdout
+    assert "=== program 1 (target cpu) ===" in text
+    assert "probs:0" in text and "--- memory ---" in text and "--- cost ---" in text
+    assert "@njit" in text and "result 3.0" in text
