@@ -72,6 +72,8 @@ class Emitter:
         self.exprs = {}             # Value -> expression
         self.refs = {}              # Value -> variable index (values that are variable refs)
         self.rebound = set()        # variables whose shape can change: rebound, returned
+        self.overrides = {}         # node -> rule replacing its lowering (loop planning)
+        self.skipped = set()        # nodes whose value a planned rewrite made unnecessary
 
     # --- text ---------------------------------------------------------------------------------
     def line(self, text):
@@ -161,7 +163,9 @@ class Emitter:
         return [self.expr(v) for v in fn.outputs]
 
     def emit_node(self, node):
-        rule = LOWERINGS.get(node.type)
+        if node in self.skipped:
+            return
+        rule = self.overrides.get(node) or LOWERINGS.get(node.type)
         if rule is None:
             raise NotImplementedError("op type %s (%s) has no lowering for the cpu target"
                                       % (node.type, node.name))
@@ -169,7 +173,7 @@ class Emitter:
         for i, v in enumerate(node.inputs):
             if v in self.refs and i not in node.prim.ref_inputs:
                 self.check_initialized(self.refs[v], node)
-            ins.append(self.expr(v))
+            ins.append(None if v.node in self.skipped else self.expr(v))
         self.line("# %s = %s(%s)" % (", ".join(o.name for o in node.outputs) or "()", node.type,
                                      ", ".join(v.name or "?" for v in node.inputs)))
         outs = rule(self, node, ins)

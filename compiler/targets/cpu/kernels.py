@@ -451,3 +451,19 @@ def shape_array(x):
 @njit(cache=True)
 def qr(a):
     return np.linalg.qr(np.ascontiguousarray(a))
+
+
+@njit(cache=True)
+def project_window(xs, w):
+    """xs [m, batch, dx] @ w [dx, n] for m steps at once -> [m, batch, n]."""
+    m, b, dx = xs.shape
+    flat = np.ascontiguousarray(xs).reshape((m * b, dx))
+    return np.dot(flat, np.ascontiguousarray(w)).reshape((m, b, w.shape[1]))
+
+
+@njit(cache=True)
+def dot_add(a, b, c):
+    """a @ b + c (c broadcast over rows)."""
+    out = np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
+    out += c
+    return out

@@ -4,6 +4,7 @@ native `while` loop and an `if`, so a whole recurrent loop runs without Python p
 Loop variables and branch results are kept C-contiguous and of their exact dtype so Numba
 gives each one a single type; TensorArrays travel as their four parts.
 """
+from ...plan_loops import plan_while
 from .emitter import NP_DTYPE, TAExpr, lowering, rank
 
 
@@ -53,6 +54,8 @@ def lower_while(e, node, ins):
     _bind_refs(e, node, body, n + n_cond, n_body)
     slots = [_new_slot(e, v, x, "loop_%s" % (v.name or "v")) for v, x in zip(node.outputs, ins[:n])]
     cond_caps, body_caps = ins[n:n + n_cond], ins[n + n_cond:]
+    for plan in plan_while(node):
+        _windowed_projection(e, plan, node.attrs.get("parallel_iterations", 10))
     with e.block("while True:"):
         (c,) = e.emit_function(cond, slots + list(cond_caps))
         with e.block("if not %s:" % c):
@@ -77,3 +80,27 @@ def lower_cond(e, node, ins):
         outs = e.emit_function(else_fn, ins[1 + n_then:])
         _store(e, slots, node.outputs, outs)
     return slots
+
+
+def _windowed_projection(e, plan, p):
+    """Replace `concat([x_t, h]) @ W` by `h @ W[dx:] + window[t]`, where window holds
+    x_t @ W[:dx] for P consecutive steps, computed by one matrix product when t leaves it."""
+    dtype = NP_DTYPE[plan.matmul.outputs[0].dtype]
+    win = e.assign("window", "np.empty((0, 1, 1), %s)" % dtype)
+    start = e.assign("window_start", "np.int64(0)")
+    end = e.assign("window_end", "np.int64(-1)")
+    dx = plan.read.outputs[0].shape.dims[-1]
+    e.skipped.add(plan.concat)
+
+    def emit(e, node, ins):
+        t = e.expr(plan.counter_arg)
+        ta = e.expr(plan.ta_arg)
+        w = e.expr(plan.weight)
+        with e.block("if %s >= %s:" % (t, end)):
+            e.line("%s = np.int64(%s)" % (start, t))
+            e.line("%s = min(%s + %d, %s)" % (end, start, p, ta.size))
+            e.line("%s = kernels.project_window(%s[%s:%s], %s[:%d])" % (win, ta.buf, start, end, w, dx))
+        row = "%s[%s - %s]" % (win, t, start)
+        return [e.assign(node.outputs[0].name or "matmul",
+                         "kernels.dot_add(%s, %s[%d:], %s)" % (e.expr(plan.rest), w, dx, row))]
+    e.overrides[plan.matmul] = emit
