@@ -4,6 +4,8 @@ expression. No temporaries, nothing for Numba to type but scalar math, and loops
 vectorizes. A flat loop is used when every input is a scalar or has the output's shape;
 otherwise nested loops index broadcast inputs at 0 along their size-1 axes.
 """
+import numpy as np
+
 from rnngraph.framework import dtypes
 
 from .emitter import NP_DTYPE, lowering, rank
@@ -109,6 +111,49 @@ def _leaf_index(e, v, x, r):
     return out
 
 
+# Eigen's rational tanh for float32 (what TF's CPU kernels compute): polynomials in x
+# only, so the loop around it vectorizes; max relative error 3e-7 against tanh.
+_TANH_CLAMP = 7.90531110763549805
+_TANH_ALPHA = (4.89352455891786e-03, 6.37261928875436e-04, 1.48572235717979e-05,
+               5.12229709037114e-08, -8.60467152213735e-11, 2.00018790482477e-13,
+               -2.76076847742355e-16)
+_TANH_BETA = (4.89352518554385e-03, 2.26843463243900e-03, 1.18534705686654e-04,
+              1.19825839466702e-06)
+
+
+def _f32(v):
+    return "np.float32(%r)" % float(np.float32(v))
+
+
+def _fast_tanh(e, x):
+    """Emit statements computing tanh(x) for a float32 scalar x; returns the result name."""
+    xc, x2, p, q, r = (e.fresh(n) for n in ("tx", "tx2", "tp", "tq", "th"))
+    e.line("%s = min(max(%s, %s), %s)" % (xc, x, _f32(-_TANH_CLAMP), _f32(_TANH_CLAMP)))
+    e.line("%s = %s * %s" % (x2, xc, xc))
+    a = _TANH_ALPHA
+    e.line("%s = %s * %s + %s" % (p, x2, _f32(a[6]), _f32(a[5])))
+    for k in (4, 3, 2, 1, 0):
+        e.line("%s = %s * %s + %s" % (p, x2, p, _f32(a[k])))
+    b = _TANH_BETA
+    e.line("%s = %s * %s + %s" % (q, x2, _f32(b[3]), _f32(b[2])))
+    e.line("%s = %s * %s + %s" % (q, x2, q, _f32(b[1])))
+    e.line("%s = %s * %s + %s" % (q, x2, q, _f32(b[0])))
+    e.line("%s = %s if abs(%s) < %s else %s * %s / %s" % (r, x, x, _f32(0.0004), xc, p, q))
+    return r
+
+
+def _member(e, m, args):
+    """The scalar value of member m: a vectorizable polynomial for float32 tanh/sigmoid,
+    else the expression of SCALAR_UNARY/SCALAR_BINARY."""
+    if m.type in ("Tanh", "Sigmoid") and m.inputs[0].dtype is dtypes.float32:
+        if m.type == "Tanh":
+            return _fast_tanh(e, args[0])
+        half = _f32(0.5)
+        t = _fast_tanh(e, "%s * %s" % (half, args[0]))
+        return "%s * %s + %s" % (half, t, half)
+    return _scalar(e, m, args)
+
+
 def _body(e, members, index):
     """Emit one scalar temporary per member (at the current indentation); returns the
     root's temporary. Each leaf is read once per element."""
@@ -122,10 +167,10 @@ def _body(e, members, index):
             exprs[vid] = x
     for m in members[:-1]:
         name = e.fresh("s")
-        e.line("%s = %s" % (name, _scalar(e, m, [exprs[v.id] for v in m.inputs])))
+        e.line("%s = %s" % (name, _member(e, m, [exprs[v.id] for v in m.inputs])))
         exprs[m.outputs[0].id] = name
     root = members[-1]
-    return _scalar(e, root, [exprs[v.id] for v in root.inputs])
+    return _member(e, root, [exprs[v.id] for v in root.inputs])
 
 
 @lowering("FusedElementwise")
