@@ -67,6 +67,7 @@ class CpuExecutable:
         self._out_specs = [v.spec for v in fn.outputs]
         self._rebound = sorted(e.rebound)
         self._lock = threading.Lock()
+        self._ready = False  # set once the machine code has loaded and run
 
     def source(self):
         return self._source
@@ -95,18 +96,22 @@ class CpuExecutable:
     def _call(self, args):
         """Call the compiled function; if it has never run, a failure to load or build its
         machine code (a corrupt or stale cache entry) clears the entry and builds afresh."""
-        if self._function.signatures:
+        if self._ready:
             return self._function(*args)
         with self._lock:
             try:
-                return self._function(*args)
+                out = self._function(*args)
+                self._ready = True
+                return out
             except RuntimeError:
                 raise
             except Exception as first:
                 cache.forget_compiled(self._source)
                 self._function, self.path = cache.load(self._source)
                 try:
-                    return self._function(*args)
+                    out = self._function(*args)
+                    self._ready = True
+                    return out
                 except RuntimeError:
                     raise
                 except Exception as ex:
