@@ -1,0 +1,86 @@
+"""Hypothesis generates random graphs of primitives — elementwise math with broadcasting,
+reductions, reshapes, transposes, slices, concats, matmuls, a while loop carrying a value
+and filling a TensorArray — and the cpu target must agree with the reference interpreter."""
+import numpy as np
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import rnngraph as tf
+
+UNARY = [tf.tanh, tf.sigmoid, tf.abs, tf.negative, tf.square, lambda x: tf.exp(-tf.abs(x)),
+         tf.nn.relu, lambda x: tf.sqrt(tf.abs(x) + 1.0), tf.floor]
+BINARY = [tf.add, tf.subtract, tf.multiply, tf.maximum, tf.minimum,
+          lambda a, b: a / (tf.abs(b) + 1.0), lambda a, b: tf.where(a > b, a, b * 2.0)]
+
+
+@st.composite
+def programs(draw):
+    """A recipe: input shape, then a list of (step kind, random choices)."""
+    shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
+    steps = draw(st.lists(st.tuples(
+        st.sampled_from(["unary", "binary", "reduce", "reshape", "transpose", "slice", "concat",
+                         "matmul", "loop"]),
+        st.integers(0, 1000)), min_size=1, max_size=6))
+    return shape, steps
+
+
+def build(shape, steps):
+    x = tf.placeholder(tf.float32, [None] * len(shape), name="x")
+    y = tf.placeholder(tf.float32, shape[-1:], name="y")  # broadcasts against x's last axis
+    t = x
+    for kind, r in steps:
+        rank = t.shape.ndims
+        if kind == "unary":
+            t = UNARY[r % len(UNARY)](t)
+        elif kind == "binary":
+            other = y if t.shape.ndims >= 1 and r % 2 and _last_dim(t) == shape[-1] else t * 0.5
+            t = BINARY[r % len(BINARY)](t, other)
+        elif kind == "reduce" and rank >= 2:
+            t = [tf.reduce_sum, tf.reduce_max, tf.reduce_mean][r % 3](t, axis=r % rank, keepdims=True)
+        elif kind == "reshape":
+            t = tf.reshape(t, [-1])
+        elif kind == "transpose" and rank >= 2:
+            t = tf.transpose(t)
+        elif kind == "slice" and rank >= 1:
+            t = t[::-1] if r % 2 else t[:1]
+        elif kind == "concat" and rank >= 1:
+            t = tf.concat([t, t * 2.0], axis=r % rank)
+        elif kind == "matmul" and rank == 2:
+            t = tf.matmul(t, tf.transpose(t))
+        elif kind == "loop":
+            t = _loop(t, 1 + r % 3)
+    return x, y, t
+
+
+def _last_dim(t):
+    dims = t.shape.dims
+    return dims[-1] if dims else None
+
+
+def _loop(t, n):
+    """A while loop: a carried value updated n times, each step's value kept in a TensorArray."""
+    ta = tf.TensorArray(tf.float32, size=n)
+
+    def body(i, acc, ta):
+        acc = tf.tanh(acc * 0.9 + 0.1)
+        return i + 1, acc, ta.write(i, tf.reduce_sum(acc))
+    _, acc, ta = tf.while_loop(lambda i, a, ta: i < n, body, [0, t, ta])
+    return acc + tf.reduce_mean(ta.stack())
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(programs(), st.integers(0, 2 ** 31 - 1))
+def test_cpu_target_agrees_with_reference(program, seed):
+    shape, steps = program
+    rng = np.random.RandomState(seed)
+    feed_x = rng.randn(*shape).astype(np.float32)
+    feed_y = rng.randn(shape[-1]).astype(np.float32)
+    results = {}
+    for target in ("reference", "cpu"):
+        with tf.Graph().as_default():
+            x, y, out = build(shape, steps)
+            with tf.Session(target) as sess:
+                results[target] = sess.run(out, {x: feed_x, y: feed_y})
+    ref, got = results["reference"], results["cpu"]
+    assert ref.shape == got.shape and ref.dtype == got.dtype
+    np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
