@@ -37,6 +37,7 @@ def generate(lowered):
     feed_names = []
     for v in fn.args:
         feed_names.append(e.fresh("feed_" + (v.name or "x")))
+    _check_read_only_variables(e, fn)
     outs = e.emit_function(fn, feed_names)
     results = []
     for v, x in zip(fn.outputs, outs):
@@ -51,6 +52,25 @@ def generate(lowered):
         ["var_init", "rng", "err_i", "err_f"]
     source = HEADER % ", ".join(params) + "\n".join(e.lines) + "\n"
     return source, e, fn
+
+
+def _check_read_only_variables(e, fn):
+    """Variables the program reads but never assigns are checked once, on entry, instead
+    of at every read (reads inside a loop body would check every iteration)."""
+    variables = [n for n in fn.walk() if n.type == "VariableV2"]
+    assigned = {n.inputs[0].node.op for n in fn.walk()
+                if n.prim.ref_inputs and n.type != "IsVariableInitialized" and n.inputs
+                and n.inputs[0].node is not None and n.inputs[0].node.type == "VariableV2"}
+    readers = {}
+    for n in fn.walk():
+        for v in n.inputs:
+            if v.node is not None and v.node.type == "VariableV2":
+                readers.setdefault(v.node.op, n)
+    for n in variables:
+        if n.op not in assigned:
+            k = e.var_index(n.op)
+            e.check_initialized(k, readers.get(n.op, n))  # the error names the first reader
+            e.verified.add(k)
 
 
 class CpuExecutable:

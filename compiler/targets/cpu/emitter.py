@@ -74,6 +74,7 @@ class Emitter:
         self.rebound = set()        # variables whose shape can change: rebound, returned
         self.overrides = {}         # node -> rule replacing its lowering (loop planning)
         self.skipped = set()        # nodes whose value a planned rewrite made unnecessary
+        self.verified = set()       # variables checked initialized at entry (never assigned)
 
     # --- text ---------------------------------------------------------------------------------
     def line(self, text):
@@ -149,6 +150,8 @@ class Emitter:
             self.line("raise RuntimeError('rnngraph check')")
 
     def check_initialized(self, k, node):
+        if k in self.verified:
+            return
         op = self.var_ops[k]
         self.fail_if("not var_init[%d]" % k, node, "FailedPreconditionError",
                      lambda v, name=op.name: "Attempting to use uninitialized value %s" % name)

@@ -102,6 +102,11 @@ def lower_arg_reduction(e, node, ins):
     return [e.assign(_out(node), "%s.reshape(%s)" % (res, _tuple(kept)))]
 
 
+def _static_equal(a, b):
+    """Both sizes known when the program was specialized, and equal: no run-time check."""
+    return a is not None and b is not None and a == b
+
+
 # --- matmul -----------------------------------------------------------------------------------
 @lowering("MatMul")
 def lower_matmul(e, node, ins):
@@ -109,11 +114,12 @@ def lower_matmul(e, node, ins):
     ta, tb = node.attrs.get("transpose_a"), node.attrs.get("transpose_b")
     ae = ("kernels.transpose(%s, (1, 0))" % ins[0]) if ta and rank(a) == 2 else ins[0]
     be = ("kernels.transpose(%s, (1, 0))" % ins[1]) if tb and rank(b) == 2 else ins[1]
-    ka = "%s.shape[%d]" % (ins[0], 0 if ta else rank(a) - 1)
-    kb = "%s.shape[%d]" % (ins[1], rank(b) - 1 if tb else rank(b) - 2)
-    e.fail_if("%s != %s" % (ka, kb), node, "InvalidArgumentError",
-              lambda v: "Matrix size-incompatible: inner dimensions %d and %d" % (v[0], v[1]),
-              [ka, kb])
+    ia, ib = (0 if ta else rank(a) - 1), (rank(b) - 1 if tb else rank(b) - 2)
+    if not _static_equal(a.shape.dims[ia], b.shape.dims[ib]):
+        ka, kb = "%s.shape[%d]" % (ins[0], ia), "%s.shape[%d]" % (ins[1], ib)
+        e.fail_if("%s != %s" % (ka, kb), node, "InvalidArgumentError",
+                  lambda v: "Matrix size-incompatible: inner dimensions %d and %d" % (v[0], v[1]),
+                  [ka, kb])
     if rank(a) == 2 and rank(b) == 2:
         if a.dtype.is_floating:
             return [e.assign(_out(node), "kernels.dot(%s, %s)" % (ae, be))]
@@ -179,10 +185,11 @@ def lower_reshape(e, node, ins):
     else:
         target = e.assign("target", "kernels.resolve_reshape(%s, %s.size)" % (ins[1], ins[0]))
         dims = ["%s[%d]" % (target, i) for i in range(rank(out))]
-    total = " * ".join(dims)
-    e.fail_if("%s.size != %s" % (ins[0], total), node, "InvalidArgumentError",
-              lambda v: "Input to reshape is a tensor with %d values, but the requested shape has %d"
-              % (v[0], v[1]), ["%s.size" % ins[0], total])
+    if not (x.shape.is_fully_defined() and out.shape.is_fully_defined()):  # else checked statically
+        total = " * ".join(dims)
+        e.fail_if("%s.size != %s" % (ins[0], total), node, "InvalidArgumentError",
+                  lambda v: "Input to reshape is a tensor with %d values, but the requested shape "
+                  "has %d" % (v[0], v[1]), ["%s.size" % ins[0], total])
     return [_reshaped(e, node, ins[0], dims)]
 
 
@@ -261,7 +268,7 @@ def lower_concat(e, node, ins):
     axis = node.attrs["axis"] % r
     for i in range(1, len(ins)):
         for d in range(r):
-            if d != axis:
+            if d != axis and not _static_equal(node.inputs[0].shape.dims[d], node.inputs[i].shape.dims[d]):
                 e.fail_if("%s.shape[%d] != %s.shape[%d]" % (ins[0], d, ins[i], d), node,
                           "InvalidArgumentError",
                           lambda v, i=i, d=d: "ConcatOp : Dimensions of inputs should match: "
@@ -276,9 +283,15 @@ def lower_slice(e, node, ins):
     x = node.inputs[0]
     r = rank(x)
     idx = []
+    begins, sizes = node.inputs[1].const, node.inputs[2].const
     for i in range(r):
-        b = "%s[%d]" % (ins[1], i) if node.inputs[1].const is None else str(int(node.inputs[1].const[i]))
-        s = "%s[%d]" % (ins[2], i) if node.inputs[2].const is None else str(int(node.inputs[2].const[i]))
+        dim = x.shape.dims[i]
+        if begins is not None and sizes is not None and dim is not None:
+            b, sz = int(begins[i]), int(sizes[i])  # validated when the program was specialized
+            idx.append("%d:%d" % (b, dim if sz == -1 else b + sz))
+            continue
+        b = "%s[%d]" % (ins[1], i) if begins is None else str(int(begins[i]))
+        s = "%s[%d]" % (ins[2], i) if sizes is None else str(int(sizes[i]))
         size = e.assign("size", "%s if %s != -1 else %s.shape[%d] - %s" % (s, s, ins[0], i, b))
         e.fail_if("%s < 0 or %s < 0 or %s + %s > %s.shape[%d]" % (b, size, b, size, ins[0], i), node,
                   "InvalidArgumentError",
