@@ -172,6 +172,18 @@ def _find_input(op, ins, tensor):
 
 
 def _specialize_body(ops, arg_specs):
+    """Specs of a body's tensors for these argument specs. When shape inference fails for
+    them (the run would fail anyway, e.g. an Assert on sequence_length), the body keeps its
+    build-time specs so the run reaches the check that explains the problem."""
+    from rnngraph.errors import InvalidArgumentError
+
     from .specialize import specialize
-    return specialize(ops, arg_specs)
+    try:
+        return specialize(ops, arg_specs)
+    except InvalidArgumentError:
+        specs = dict(arg_specs)
+        for op in ops:
+            for t in op.outputs:
+                specs[t] = t.spec
+        return specs, {}
 

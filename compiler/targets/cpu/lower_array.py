@@ -354,6 +354,9 @@ def _newaxis_slice(e, node, xe, parts):
         elif ":" in p:
             dims.append("%s.shape[%d]" % (sliced, k))
             k += 1
+    sliced_rank = rank(node.inputs[0]) - sum(1 for p in plain if ":" not in p)
+    dims += ["%s.shape[%d]" % (sliced, j) for j in range(k, sliced_rank)]  # implicit trailing axes
+    k = max(k, sliced_rank)
     if k == 0 and plain:  # every other index was an integer: the slice is a scalar
         return e.assign(_out(node), "kernels.full(%s, %s)" % (_tuple(dims), sliced))
     return e.assign(_out(node), "kernels.reshape(%s, %s)" % (sliced, _tuple(dims)))

@@ -94,7 +94,8 @@ def _read(e, ta, node, index):
           lambda v: "Could not read index %d twice because it was cleared after a previous read "
           "(perhaps try setting clear_after_read = false?)" % v[0], [i])
     if not ta.attrs["static_shape"].is_fully_defined():
-        _fail(e, ta, node, "not %s[%s]" % (ta.written, i),
+        # an unwritten element reads as zeros once any write fixed the element shape
+        _fail(e, ta, node, "not %s[%s] and %s.shape[0] < %s.shape[0]" % (ta.written, i, ta.buf, ta.written),
               lambda v: "Could not read from TensorArray index %d because it has not yet been "
               "written to, and its element shape is not fully defined." % v[0], [i])
     if ta.attrs.get("clear_after_read", True):
