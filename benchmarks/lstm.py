@@ -251,6 +251,13 @@ def fmt(r):
         "*" if (r["others_busy"] or 0) > BUSY else "")
 
 
+def fmt_bytes(n):
+    if not isinstance(n, (int, float)):
+        return n
+    return next("%.3g %s" % (n / 1024 ** k, unit) for k, unit in
+                ((3, "GiB"), (2, "MiB"), (1, "KiB"), (0, "B")) if n >= 1024 ** k or k == 0)
+
+
 def run_table(sizes, frameworks, target, budget, report):
     """The main table: per size, every framework with the same weights and inputs."""
     setups = {"rnngraph": lambda dims, problem: setup_rnngraph(dims, problem, target),
@@ -304,7 +311,7 @@ def run_parallel_iterations(sizes, target, budget, report):
             row[pi]["peak_memory"] = peak_memory(run)
         report["parallel_iterations"][size] = row
         print("  %-7s " % size + "  ".join(
-            "pi=%-3d %8s ms (mem %s)" % (pi, fmt(r), r["peak_memory"])
+            "pi=%-3d %8s ms (peak %s)" % (pi, fmt(r), fmt_bytes(r["peak_memory"]))
             for pi, r in row.items()))
 
 

@@ -119,25 +119,21 @@ class CpuExecutable:
         if self._ready:
             return self._function(*args)
         with self._lock:
-            try:
-                out = self._function(*args)
-                self._ready = True
-                return out
-            except RuntimeError:
-                raise
-            except Exception as first:
-                cache.forget_compiled(self._source)
-                self._function, self.path = cache.load(self._source)
+            for attempt in (1, 2):
                 try:
                     out = self._function(*args)
-                    self._ready = True
-                    return out
                 except RuntimeError:
                     raise
                 except Exception as ex:
-                    raise errors.InternalError(
-                        message="rnngraph bug: the generated program %s does not compile: %s: %s"
-                        % (self.path, type(ex).__name__, ex)) from first
+                    if attempt == 2:
+                        raise errors.InternalError(
+                            message="rnngraph bug: the generated program %s does not compile: "
+                                    "%s: %s" % (self.path, type(ex).__name__, ex)) from ex
+                    cache.forget_compiled(self._source)
+                    self._function, self.path = cache.load(self._source)
+                    continue
+                self._ready = True
+                return out
 
     def _variable_buffers(self, state):
         bufs, init = [], np.zeros(max(len(self._var_ops), 1), np.bool_)

@@ -48,19 +48,11 @@ def truncate_div(x, y):
 
 # --- reductions over the last axis of a 2-D array (rows = kept positions) -----------------------
 @njit(cache=True)
-def sum_rows(a, out):
+def sum_rows(a, out, zero):
+    """Row sums accumulated from `zero`: float64 0.0 for floats (more precise than a float32
+    running sum), int64 0 for integers."""
     for i in range(a.shape[0]):
-        acc = 0.0
-        for j in range(a.shape[1]):
-            acc += a[i, j]
-        out[i] = acc
-    return out
-
-
-@njit(cache=True)
-def isum_rows(a, out):
-    for i in range(a.shape[0]):
-        acc = 0
+        acc = zero
         for j in range(a.shape[1]):
             acc += a[i, j]
         out[i] = acc

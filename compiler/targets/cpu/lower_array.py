@@ -60,8 +60,8 @@ def lower_reduction(e, node, ins):
     dt = x.dtype
     buf = "np.empty(%s.shape[0], %s)" % (view, NP_DTYPE[dt])
     kind = node.type
-    if kind in ("Sum", "Mean") and dt.is_integer:
-        call = "kernels.isum_rows(%s, %s)" % (view, buf)
+    if kind in ("Sum", "Mean"):
+        call = "kernels.sum_rows(%s, %s, %s)" % (view, buf, "np.int64(0)" if dt.is_integer else "0.0")
     elif kind == "Max":
         call = "kernels.max_rows(%s, %s, %s)" % (view, buf, e.literal(-np.inf if dt.is_floating else dt.min, dt))
     elif kind == "Min":
