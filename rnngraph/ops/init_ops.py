@@ -67,7 +67,8 @@ class Initializer:
     """Base class: `__call__(shape, dtype=None, partition_info=None)` returns a Tensor."""
 
     def __call__(self, shape, dtype=None, partition_info=None):
-        raise NotImplementedError
+        raise NotImplementedError("%s must define __call__ (an abstract Initializer)"
+                                  % type(self).__name__)
 
     def get_config(self):
         return {}

@@ -106,7 +106,8 @@ class _RNNCellWrapperV1(RNNCell):
         self.cell = cell
 
     def _call_wrapped_cell(self, inputs, state, cell_call_fn, **kwargs):
-        raise NotImplementedError
+        raise NotImplementedError("%s must define _call_wrapped_cell (an abstract wrapper)"
+                                  % type(self).__name__)
 
     def __call__(self, inputs, state, scope=None):
         """Run the wrapped cell (its own variable scope, or `scope`) with the wrapping."""

@@ -145,10 +145,10 @@ class _ShapeQuery(Primitive):
     the static shape is."""
 
     def out_shape(self, x):
-        raise NotImplementedError
+        raise NotImplementedError("%s.out_shape (abstract)" % type(self).__name__)
 
     def value(self, shape):
-        raise NotImplementedError
+        raise NotImplementedError("%s.value (abstract)" % type(self).__name__)
 
     def infer(self, inputs, attrs, known):
         return [TensorSpec(attrs.get("out_type", dtypes.int32), self.out_shape(inputs[0]))]
