@@ -45,26 +45,28 @@ class SessionState:
             self._calls[op] = calls
 
     def random_key(self, op):
-        """The op's Philox key, drawing it (without advancing the stream) if needed."""
-        key, call = self.random_stream(op)
-        self.set_random_calls(op, call)
-        return key
-
-    def random_stream(self, op):
-        """(key, call): the Philox key of a random op and how often it ran before.
+        """The op's Philox key (without advancing its stream).
 
         Seeds (seed, seed2) = (0, 0) mean "not seeded": a key is drawn from the OS once per
         op and session, as TF1 does for unseeded ops.
         """
+        key = self._keys.get(op)
+        if key is None:
+            with self._lock:
+                key = self._keys.get(op)
+                if key is None:
+                    seed, seed2 = op.attrs.get("seed", 0), op.attrs.get("seed2", 0)
+                    if seed == 0 and seed2 == 0:
+                        key = (secrets.randbits(32), secrets.randbits(32))
+                    else:
+                        key = (seed & 0xFFFFFFFF ^ (seed >> 32), seed2 & 0xFFFFFFFF ^ (seed2 >> 32))
+                    self._keys[op] = key
+        return key
+
+    def random_stream(self, op):
+        """(key, call): the op's key and how often it ran before; advances the stream."""
+        key = self.random_key(op)
         with self._lock:
             call = self._calls.get(op, 0)
             self._calls[op] = call + 1
-            key = self._keys.get(op)
-            if key is None:
-                seed, seed2 = op.attrs.get("seed", 0), op.attrs.get("seed2", 0)
-                if seed == 0 and seed2 == 0:
-                    key = (secrets.randbits(32), secrets.randbits(32))
-                else:
-                    key = (seed & 0xFFFFFFFF ^ (seed >> 32), seed2 & 0xFFFFFFFF ^ (seed2 >> 32))
-                self._keys[op] = key
         return key, call

@@ -58,9 +58,10 @@ def _write(e, ta, node, index, value, value_rank):
           lambda v: "Could not write to TensorArray index %d because it has already been written "
           "to." % v[0], [i])
     if value_rank:
-        with e.block("if %s.shape[0] < %s.shape[0] or %s.shape[1:] != %s.shape:" % (ta.buf, ta.written, ta.buf, value)):
-            with e.block("if not kernels.any_true(%s):" % ta.written):
-                e.line("%s = np.zeros((%s.shape[0],) + %s.shape, %s)" % (ta.buf, ta.written, value, NP_DTYPE[ta.dtype]))
+        # The buffer is allocated by the first write (its capacity then always equals the
+        # masks'), so "not allocated yet" is a size comparison, not a scan of the mask.
+        with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
+            e.line("%s = np.zeros((%s.shape[0],) + %s.shape, %s)" % (ta.buf, ta.written, value, NP_DTYPE[ta.dtype]))
         _fail(e, ta, node, "%s.shape[1:] != %s.shape" % (ta.buf, value),
               lambda v: "Could not write to TensorArray index %d because the value shape is "
               "incompatible with the TensorArray's inferred element shape" % v[0], [i])
