@@ -13,10 +13,15 @@ multiplies its recurrent part. P = 1 is strictly sequential, with the smallest b
 """
 
 
+# Readers that consume a value into a new array of their own (no view of it survives them).
+COPYING_READERS = {"FusedElementwise", "Add", "Sub", "Mul", "RealDiv", "Maximum", "Minimum",
+                   "Tanh", "Sigmoid", "Relu"}
+
+
 class InputProjection:
     """One planned matmul: `matmul` (in the body) = concat([read, rest]) @ weight."""
 
-    def __init__(self, matmul, concat, read, ta_arg, counter_arg, weight, rest):
+    def __init__(self, matmul, concat, read, ta_arg, counter_arg, weight, rest, in_place):
         self.matmul = matmul
         self.concat = concat
         self.read = read
@@ -24,6 +29,8 @@ class InputProjection:
         self.counter_arg = counter_arg  # body arg of the induction variable
         self.weight = weight          # loop-invariant weight Value [dx + dh, n]
         self.rest = rest              # the recurrent operand h
+        self.in_place = in_place      # only elementwise ops read the product: it may live
+                                      # in the window buffer (overwritten by later windows)
 
 
 def plan_while(node):
@@ -58,7 +65,10 @@ def plan_while(node):
         dx = read.outputs[0].shape.dims[-1] if read.outputs[0].shape.ndims == 2 else None
         if dx is None:
             continue
-        plans.append(InputProjection(mm, concat, read, ta_arg, index, weight, concat.inputs[1]))
+        readers = uses.get(mm.outputs[0].id, [])
+        in_place = all(r is not None and r.type in COPYING_READERS for r in readers)
+        plans.append(InputProjection(mm, concat, read, ta_arg, index, weight, concat.inputs[1],
+                                     in_place))
     return plans
 
 

@@ -157,7 +157,7 @@ def test_source_is_printable_and_runs_the_loop_natively(sess):
     src = exe.source()
     assert "@njit" in src and "while True:" in src
     # loop planning: the input projection runs per window of parallel_iterations steps
-    assert "kernels.project_window(" in src and "kernels.dot_add(" in src
+    assert "kernels.project_window(" in src and "kernels.gemm_into(" in src
     sess.run(tf.global_variables_initializer())
     assert sess.run(out, {x: np.zeros((5, 3))}).shape == (1, 5, 4)
 

@@ -5,13 +5,22 @@ Each unary/binary primitive is one row of a table (name, allowed dtypes, NumPy f
 result dtype), so adding one is a one-line change and all share inference and checks.
 """
 import numpy as np
-import scipy.special
 
 from ..errors import InvalidArgumentError
 from ..framework import dtypes
 from ..framework.primitive import Primitive, TensorSpec, register
 from .common import (ALL, BOOL, FLOAT, INTEGER, NUMERIC, broadcast_runtime, broadcast_static,
                      check_dtype, check_same_dtype)
+
+
+def _expit(x):
+    import scipy.special  # imported on first use: it costs 0.4 s at start-up
+    return scipy.special.expit(x)
+
+
+def _erf(x):
+    import scipy.special
+    return scipy.special.erf(x)
 
 
 def _errstate(fn):
@@ -55,10 +64,10 @@ UNARY = {
     "Sqrt": (FLOAT, np.sqrt, None),
     "Rsqrt": (FLOAT, _rsqrt, None),
     "Tanh": (FLOAT, np.tanh, None),
-    "Sigmoid": (FLOAT, scipy.special.expit, None),
+    "Sigmoid": (FLOAT, _expit, None),
     "Relu": (NUMERIC, _relu, None),
     "Softplus": (FLOAT, _softplus, None),
-    "Erf": (FLOAT, scipy.special.erf, None),
+    "Erf": (FLOAT, _erf, None),
     "Sin": (FLOAT, np.sin, None),
     "Cos": (FLOAT, np.cos, None),
     "Floor": (FLOAT, np.floor, None),

@@ -24,7 +24,7 @@ from numba import njit
 
 from compiler.targets.cpu import kernels
 
-
+%s
 @njit(cache=True, nogil=True, error_model="numpy")
 def program(%s):
 '''
@@ -50,7 +50,8 @@ def generate(lowered):
     e.line("return (%s)" % "".join("%s, " % r for r in results))
     params = feed_names + [n for n, _ in e.const_args] + ["var_%d" % k for k in range(len(e.var_ops))] + \
         ["var_init", "rng", "err_i", "err_f"]
-    source = HEADER % ", ".join(params) + "\n".join(e.lines) + "\n"
+    constants = "".join("%s = %s\n" % kv for kv in e.globals.items())
+    source = HEADER % (constants, ", ".join(params)) + "\n".join(e.lines) + "\n"
     return source, e, fn
 
 

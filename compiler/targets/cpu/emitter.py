@@ -75,6 +75,7 @@ class Emitter:
         self.overrides = {}         # node -> rule replacing its lowering (loop planning)
         self.skipped = set()        # nodes whose value a planned rewrite made unnecessary
         self.verified = set()       # variables checked initialized at entry (never assigned)
+        self.globals = {}           # module-level scalar constants: name -> defining expression
 
     # --- text ---------------------------------------------------------------------------------
     def line(self, text):
@@ -103,14 +104,25 @@ class Emitter:
 
     # --- values -------------------------------------------------------------------------------
     def literal(self, value, dtype):
-        """A scalar constant as a typed literal (keeps float32 arithmetic float32)."""
+        """A scalar constant of `dtype` (keeps float32 arithmetic float32).
+
+        Numbers become module-level globals (`F32_0`), which Numba freezes into the machine
+        code: a typed literal such as `np.float32(0.5)` inline would be a call that Numba
+        types and lowers at every use, the largest part of a program's compile time."""
         value = np.asarray(value, dtype=dtype.np).item()
         if dtype is dtypes.bool:
             return "True" if value else "False"
         if isinstance(value, float) and not np.isfinite(value):
             text = "np.nan" if np.isnan(value) else "np.inf" if value > 0 else "-np.inf"
-            return "%s(%s)" % (NP_DTYPE[dtype], text)
-        return "%s(%r)" % (NP_DTYPE[dtype], value)
+        else:
+            text = repr(value)
+        definition = "%s(%s)" % (NP_DTYPE[dtype], text)
+        for name, known in self.globals.items():
+            if known == definition:
+                return name
+        name = self.fresh("K_" + dtype.name.upper().replace("FLOAT", "F").replace("INT", "I"))
+        self.globals[name] = definition
+        return name
 
     def const(self, value, dtype, hint="c"):
         value = np.asarray(value, dtype=dtype.np)

@@ -7,12 +7,11 @@ All are compiled once and cached on disk with the package (cache=True).
 import math
 
 import numpy as np
-from numba import njit, vectorize
-
-_F = ["float32(float32)", "float64(float64)"]
+from numba import njit, types
 
 
-@vectorize(_F, cache=True)
+# --- scalar functions NumPy lacks in Numba (compiled per type on first use, cached) ------------
+@njit(cache=True)
 def sigmoid(x):
     if x >= 0:
         return 1 / (1 + math.exp(-x))
@@ -20,19 +19,14 @@ def sigmoid(x):
     return z / (1 + z)
 
 
-@vectorize(_F, cache=True)
+@njit(cache=True)
 def softplus(x):
     if x > 0:
         return x + math.log1p(math.exp(-x))
     return math.log1p(math.exp(x))
 
 
-@vectorize(_F, cache=True)
-def erf(x):
-    return math.erf(x)
-
-
-@vectorize(_F, cache=True)
+@njit(cache=True)
 def round_half_even(x):
     r = math.floor(x + 0.5)
     if r - x == 0.5 and r % 2 != 0:
@@ -40,10 +34,64 @@ def round_half_even(x):
     return r
 
 
-@vectorize(["int32(int32, int32)", "int64(int64, int64)"], cache=True)
+@njit(cache=True)
 def truncate_div(x, y):
     q = abs(x) // abs(y)
     return -q if (x < 0) != (y < 0) else q
+
+
+# Eigen's rational tanh for float32 (what TF's CPU kernels compute): polynomials in x only,
+# so a loop calling it vectorizes once LLVM inlines it; max relative error 3e-7 against tanh.
+_TANH_CLAMP = np.float32(7.90531110763549805)
+_TANH_SMALL = np.float32(0.0004)
+_A0, _A1, _A2, _A3, _A4, _A5, _A6 = [np.float32(v) for v in (
+    4.89352455891786e-03, 6.37261928875436e-04, 1.48572235717979e-05, 5.12229709037114e-08,
+    -8.60467152213735e-11, 2.00018790482477e-13, -2.76076847742355e-16)]
+_B0, _B1, _B2, _B3 = [np.float32(v) for v in (
+    4.89352518554385e-03, 2.26843463243900e-03, 1.18534705686654e-04, 1.19825839466702e-06)]
+_HALF = np.float32(0.5)
+
+
+@njit(cache=True)
+def tanh_f32(x):
+    c = min(max(x, -_TANH_CLAMP), _TANH_CLAMP)
+    c2 = c * c
+    p = c2 * (c2 * (c2 * (c2 * (c2 * (c2 * _A6 + _A5) + _A4) + _A3) + _A2) + _A1) + _A0
+    q = c2 * (c2 * (c2 * _B3 + _B2) + _B1) + _B0
+    return x if abs(x) < _TANH_SMALL else c * p / q
+
+
+@njit(cache=True)
+def sigmoid_f32(x):
+    """sigmoid(x) = (1 + tanh(x / 2)) / 2, vectorizable like tanh_f32."""
+    return _HALF * tanh_f32(_HALF * x) + _HALF
+
+
+# --- the same over arrays of any layout (elementwise ops whose shape is known only at run time)
+SPECIAL_UNARY = {"Sigmoid": 0, "Softplus": 1, "Erf": 2, "Round": 3}
+
+
+@njit(cache=True)
+def special_unary(x, which):
+    """The SPECIAL_UNARY function `which` applied to every element of x (any layout)."""
+    flat, out = x.ravel(), np.empty(x.size, x.dtype)
+    for i in range(x.size):
+        v = flat[i]
+        if which == 0:
+            out[i] = sigmoid(v)
+        elif which == 1:
+            out[i] = softplus(v)
+        elif which == 2:
+            out[i] = math.erf(v)
+        else:
+            out[i] = round_half_even(v)
+    return out.reshape(x.shape)
+
+
+@njit(cache=True)
+def truncate_div_array(x, y):
+    q = np.abs(x) // np.abs(y)
+    return np.where((x < 0) != (y < 0), -q, q)
 
 
 # --- reductions over the last axis of a 2-D array (rows = kept positions) -----------------------
@@ -388,8 +436,43 @@ def reshape(x, shape):
 
 
 @njit(cache=True)
-def transpose(x, perm):
-    return np.ascontiguousarray(np.transpose(x, perm))
+def transpose(x, perm, out_shape):
+    """A C-contiguous copy of x with its axes permuted (out_shape = x.shape permuted).
+
+    Explicit loops (an odometer over the outer axes, a strided run over the last) instead of
+    np.transpose, whose generic implementation is a large part of every program's code."""
+    src = np.ascontiguousarray(x).ravel()
+    r = len(perm)
+    out = np.empty(src.size, x.dtype)
+    if r < 2 or src.size == 0:
+        out[:] = src
+        return out.reshape(out_shape)
+    stride = np.empty(r, np.int64)
+    s = 1
+    for a in range(r - 1, -1, -1):
+        stride[a] = s
+        s *= x.shape[a]
+    step = np.empty(r, np.int64)   # source stride of each output axis
+    dims = np.empty(r, np.int64)
+    for k in range(r):
+        step[k] = stride[perm[k]]
+        dims[k] = out_shape[k]
+    inner, inner_step = dims[r - 1], step[r - 1]
+    idx = np.zeros(r, np.int64)
+    base = 0
+    for o in range(0, src.size, inner):
+        for j in range(inner):
+            out[o + j] = src[base + j * inner_step]
+        k = r - 2
+        while k >= 0:
+            idx[k] += 1
+            base += step[k]
+            if idx[k] < dims[k]:
+                break
+            base -= step[k] * dims[k]
+            idx[k] = 0
+            k -= 1
+    return out.reshape(out_shape)
 
 
 @njit(cache=True)
@@ -398,14 +481,13 @@ def concat(parts, axis):
 
 
 @njit(cache=True)
-def dot(a, b):
-    return np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
-
-
-@njit(cache=True)
 def set_index(buf, i, value):
-    """buf[i] = value (value's shape is buf[i]'s, checked by the caller)."""
-    buf[i] = value
+    """buf[i] = value for a C-contiguous buf (value's shape is buf[i]'s, checked by the
+    caller): a flat copy, without NumPy's broadcasting assignment and its error machinery."""
+    dst = buf[i].reshape(value.size)
+    src = value.ravel()
+    for k in range(src.size):
+        dst[k] = src[k]
 
 
 @njit(cache=True)
@@ -445,17 +527,77 @@ def qr(a):
     return np.linalg.qr(np.ascontiguousarray(a))
 
 
-@njit(cache=True)
-def project_window(xs, w):
-    """xs [m, batch, dx] @ w [dx, n] for m steps at once -> [m, batch, n]."""
-    m, b, dx = xs.shape
-    flat = np.ascontiguousarray(xs).reshape((m * b, dx))
-    return np.dot(flat, np.ascontiguousarray(w)).reshape((m, b, w.shape[1]))
+# --- matrix products through BLAS gemm, without temporaries ----------------------------------------
+# numba_xxgemm is the BLAS entry point of Numba's helper library (scipy's BLAS), the one
+# np.dot calls; a call by symbol name keeps the kernels cacheable. Arguments: kind
+# ('s'/'d'), transa, transb, m, n, k, &alpha, a, lda, b, ldb, &beta, c, ldc (column-major).
+_XXGEMM = types.ExternalFunction("numba_xxgemm", types.intc(
+    types.char, types.char, types.char, types.intp, types.intp, types.intp, types.voidptr,
+    types.voidptr, types.intp, types.voidptr, types.intp, types.voidptr, types.voidptr,
+    types.intp))
+_N, _T = 110, 116  # 'n', 't'
 
 
 @njit(cache=True)
-def dot_add(a, b, c):
-    """a @ b + c (c broadcast over rows)."""
-    out = np.dot(np.ascontiguousarray(a), np.ascontiguousarray(b))
-    out += c
+def _blas_ready(a):
+    """a itself if BLAS can read it as a row-major matrix (unit inner stride, row stride at
+    least the row length), else a contiguous copy."""
+    s = a.itemsize
+    if a.strides[1] == s and a.strides[0] >= a.shape[1] * s and a.strides[0] % s == 0:
+        return a
+    return np.ascontiguousarray(a)
+
+
+@njit(cache=True)
+def gemm_into(a, b, c, trans_a, trans_b, beta):
+    """c = op(a) @ op(b) + beta * c in place, op = transpose when the flag is set; c is a
+    row-major matrix with unit inner stride (a row slice of a C-contiguous array is)."""
+    ra, rb = _blas_ready(a), _blas_ready(b)
+    m, n = c.shape
+    k = ra.shape[0] if trans_a else ra.shape[1]
+    if m == 0 or n == 0:
+        return
+    scalars = np.empty(2, c.dtype)
+    scalars[0] = 1
+    scalars[1] = beta
+    if k == 0:
+        for i in range(m):
+            for j in range(n):
+                c[i, j] *= scalars[1]
+        return
+    s = c.itemsize
+    # Row-major C = A B is column-major C' = B' A': b goes first.
+    _XXGEMM(115 if s == 4 else 100, _T if trans_b else _N, _T if trans_a else _N, n, m, k,
+            scalars[0:].ctypes, rb.ctypes, rb.strides[0] // s, ra.ctypes, ra.strides[0] // s,
+            scalars[1:].ctypes, c.ctypes, c.strides[0] // s)
+
+
+@njit(cache=True)
+def matmul_add(a, b, c):
+    """a @ b + c (c of the result's shape) as a new array: one gemm with beta = 1."""
+    out = np.ascontiguousarray(c).copy()
+    gemm_into(a, b, out, False, False, 1.0)
     return out
+
+
+@njit(cache=True)
+def matmul(a, b, trans_a, trans_b):
+    """op(a) @ op(b) for float matrices, as a new C-contiguous array."""
+    m = a.shape[1] if trans_a else a.shape[0]
+    n = b.shape[0] if trans_b else b.shape[1]
+    out = np.empty((m, n), a.dtype)
+    gemm_into(a, b, out, trans_a, trans_b, 0.0)
+    return out
+
+
+@njit(cache=True)
+def project_window(xs, w, window):
+    """window[:m] = xs [m, batch, dx] @ w [dx, n]: the input projection of m steps in one
+    product, into `window` when it is large enough (else a new buffer, returned)."""
+    m, b, dx = xs.shape
+    n = w.shape[1]
+    if window.shape[0] < m or window.shape[1] != b or window.shape[2] != n:
+        window = np.empty((m, b, n), xs.dtype)
+    flat = np.ascontiguousarray(xs).reshape((m * b, dx))
+    gemm_into(flat, w, window[:m].reshape((m * b, n)), False, False, 0.0)
+    return window

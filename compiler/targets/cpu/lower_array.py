@@ -24,6 +24,13 @@ def _dims(e, value, expr):
             for i, d in enumerate(value.shape.dims)]
 
 
+def transposed(expr, perm):
+    """Expression for a C-contiguous copy of array `expr` with axes permuted by `perm`
+    (expr should be a name: its shape is read once per output axis)."""
+    return "kernels.transpose(%s, %s, %s)" % (
+        expr, _tuple(perm), _tuple("%s.shape[%d]" % (expr, p) for p in perm))
+
+
 def _static_ints(value, what, node):
     if value.const is None:
         raise NotImplementedError("%s of %s (%s) computed at run time on the cpu target"
@@ -48,7 +55,7 @@ def _rows_view(e, node, x, xe):
     red = " * ".join(dims[i] for i in axes) or "1"
     src = xe if rank(x) else "kernels.full(1, %s)" % xe
     if keep and axes and keep != list(range(len(keep))):
-        src = "kernels.transpose(%s, %s)" % (xe, _tuple(keep + axes))
+        src = transposed(xe, keep + axes)
     view = e.assign("rows", "kernels.reshape(%s, (%s, %s))" % (src, kept, red))
     return view, [dims[i] for i in keep], red, axes
 
@@ -72,7 +79,8 @@ def lower_reduction(e, node, ins):
     if kind == "Mean":
         count = e.assign("count", red)
         if dt.is_integer:
-            res = e.assign("mean", "kernels.truncate_div(%s, %s(max(%s, 1)))" % (res, NP_DTYPE[dt], count))
+            n = e.assign("count", "%s(max(%s, 1))" % (NP_DTYPE[dt], count))
+            res = e.assign("mean", "np.where(%s < 0, -((-%s) // %s), %s // %s)" % (res, res, n, res, n))
         else:
             res = e.assign("mean", "(%s / %s(%s)).astype(%s)" % (res, NP_DTYPE[dt], count, NP_DTYPE[dt]))
     if rank(out) == 0:
@@ -112,8 +120,6 @@ def _static_equal(a, b):
 def lower_matmul(e, node, ins):
     a, b = node.inputs
     ta, tb = node.attrs.get("transpose_a"), node.attrs.get("transpose_b")
-    ae = ("kernels.transpose(%s, (1, 0))" % ins[0]) if ta and rank(a) == 2 else ins[0]
-    be = ("kernels.transpose(%s, (1, 0))" % ins[1]) if tb and rank(b) == 2 else ins[1]
     ia, ib = (0 if ta else rank(a) - 1), (rank(b) - 1 if tb else rank(b) - 2)
     if not _static_equal(a.shape.dims[ia], b.shape.dims[ib]):
         ka, kb = "%s.shape[%d]" % (ins[0], ia), "%s.shape[%d]" % (ins[1], ib)
@@ -122,7 +128,9 @@ def lower_matmul(e, node, ins):
                   [ka, kb])
     if rank(a) == 2 and rank(b) == 2:
         if a.dtype.is_floating:
-            return [e.assign(_out(node), "kernels.dot(%s, %s)" % (ae, be))]
+            return [e.assign(_out(node), "kernels.matmul(%s, %s, %s, %s)" % (ins[0], ins[1], bool(ta), bool(tb)))]
+        ae = e.assign("mm_a", transposed(ins[0], (1, 0))) if ta else ins[0]
+        be = e.assign("mm_b", transposed(ins[1], (1, 0))) if tb else ins[1]
         return [e.assign(_out(node), "kernels.matmul_loops(kernels.contiguous(%s), "
                                      "kernels.contiguous(%s))" % (ae, be))]
     return [_batched_matmul(e, node, ins)]
@@ -137,8 +145,8 @@ def _batched_matmul(e, node, ins):
                                   "target (%s)" % node.name)
     ta, tb = node.attrs.get("transpose_a"), node.attrs.get("transpose_b")
     perm = tuple(range(r - 2)) + (r - 1, r - 2)
-    ae = "kernels.transpose(%s, %s)" % (ins[0], perm) if ta else ins[0]
-    be = "kernels.transpose(%s, %s)" % (ins[1], perm) if tb else ins[1]
+    ae = e.assign("mm_ta", transposed(ins[0], perm)) if ta else ins[0]
+    be = e.assign("mm_tb", transposed(ins[1], perm)) if tb else ins[1]
     av = e.assign("mm_a", "kernels.contiguous(np.broadcast_to(%s, %s + %s.shape[-2:]))" % (
         ae, _batch_shape(e, node), ae))
     bv = e.assign("mm_b", "kernels.contiguous(np.broadcast_to(%s, %s + %s.shape[-2:]))" % (
@@ -147,7 +155,7 @@ def _batched_matmul(e, node, ins):
     a3 = e.assign("mm_a3", "%s.reshape((%s, %s.shape[-2], %s.shape[-1]))" % (av, nb, av, av))
     b3 = e.assign("mm_b3", "%s.reshape((%s, %s.shape[-2], %s.shape[-1]))" % (bv, nb, bv, bv))
     res = e.assign("mm", "np.empty((%s, %s.shape[1], %s.shape[2]), %s)" % (nb, a3, b3, NP_DTYPE[out.dtype]))
-    fn = "kernels.dot(%s[i], %s[i])" if out.dtype.is_floating else "kernels.matmul_loops(%s[i], %s[i])"
+    fn = "kernels.matmul(%s[i], %s[i], False, False)" if out.dtype.is_floating else "kernels.matmul_loops(%s[i], %s[i])"
     with e.block("for i in range(%s):" % nb):
         e.line("%s[i] = %s" % (res, fn % (a3, b3)))
     return e.assign(_out(node), "%s.reshape(%s + (%s.shape[1], %s.shape[2]))" % (
@@ -195,7 +203,7 @@ def lower_reshape(e, node, ins):
 
 @lowering("Transpose")
 def lower_transpose(e, node, ins):
-    return [e.assign(_out(node), "kernels.transpose(%s, %s)" % (ins[0], _tuple(node.attrs["perm"])))]
+    return [e.assign(_out(node), transposed(ins[0], node.attrs["perm"]))]
 
 
 @lowering("ExpandDims", "Squeeze")
@@ -440,11 +448,11 @@ def lower_reverse_sequence(e, node, ins):
               [bad, "%s[%s]" % (ins[1], bad), "%s.shape[%d]" % (ins[0], sa)])
     rest = [i for i in range(r) if i not in (ba, sa)]
     perm = (ba, sa) + tuple(rest)
-    moved = e.assign("rs", "kernels.contiguous(kernels.transpose(%s, %s))" % (ins[0], _tuple(perm)))
+    moved = e.assign("rs", transposed(ins[0], perm))
     flat = e.assign("rs3", "%s.reshape((%s.shape[0], %s.shape[1], %s))" % (
         moved, moved, moved, " * ".join(["1"] + ["%s.shape[%d]" % (moved, i) for i in range(2, r)])))
     res = e.assign("rs_out", "kernels.reverse_sequence_2d(%s, %s, np.empty_like(%s))" % (flat, ins[1], flat))
     back = e.assign("rs_back", "%s.reshape(%s.shape)" % (res, moved))
     inv = tuple(int(i) for i in np.argsort(perm))
-    return [e.assign(_out(node), "kernels.contiguous(kernels.transpose(%s, %s))" % (back, _tuple(inv)))]
+    return [e.assign(_out(node), transposed(back, inv))]
 

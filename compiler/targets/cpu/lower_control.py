@@ -84,7 +84,10 @@ def lower_cond(e, node, ins):
 
 def _windowed_projection(e, plan, p):
     """Replace `concat([x_t, h]) @ W` by `h @ W[dx:] + window[t]`, where window holds
-    x_t @ W[:dx] for P consecutive steps, computed by one matrix product when t leaves it."""
+    x_t @ W[:dx] for P consecutive steps, computed by one matrix product (into the same
+    buffer, reused) when t leaves it. Each step adds its recurrent product into its window
+    row in place when nothing but elementwise ops reads the result (they copy it out before
+    the window is overwritten); otherwise into a new array."""
     dtype = NP_DTYPE[plan.matmul.outputs[0].dtype]
     win = e.assign("window", "np.empty((0, 1, 1), %s)" % dtype)
     start = e.assign("window_start", "np.int64(0)")
@@ -99,8 +102,12 @@ def _windowed_projection(e, plan, p):
         with e.block("if %s >= %s:" % (t, end)):
             e.line("%s = np.int64(%s)" % (start, t))
             e.line("%s = min(%s + %d, %s)" % (end, start, p, ta.size))
-            e.line("%s = kernels.project_window(%s[%s:%s], %s[:%d])" % (win, ta.buf, start, end, w, dx))
-        row = "%s[%s - %s]" % (win, t, start)
+            e.line("%s = kernels.project_window(%s[%s:%s], %s[:%d], %s)"
+                   % (win, ta.buf, start, end, w, dx, win))
+        row = e.assign("window_row", "%s[%s - %s]" % (win, t, start))
+        if plan.in_place:
+            e.line("kernels.gemm_into(%s, %s[%d:], %s, False, False, 1.0)" % (e.expr(plan.rest), w, dx, row))
+            return [row]
         return [e.assign(node.outputs[0].name or "matmul",
-                         "kernels.dot_add(%s, %s[%d:], %s)" % (e.expr(plan.rest), w, dx, row))]
+                         "kernels.matmul_add(%s, %s[%d:], %s)" % (e.expr(plan.rest), w, dx, row))]
     e.overrides[plan.matmul] = emit

@@ -7,24 +7,26 @@ negative integer powers are checked first, as the reference does.
 from rnngraph.framework import dtypes
 
 from .emitter import NP_DTYPE, lowering, rank
+from .kernels import SPECIAL_UNARY
 from .lower_fused import emit_loop
 
+_SPECIAL = "kernels.special_unary({x}, %d)"
 UNARY = {
     "Neg": "-({x})", "Abs": "np.abs({x})", "Sign": "np.sign({x})", "Square": "({x}) * ({x})",
     "Reciprocal": "{one} / ({x})", "Exp": "np.exp({x})", "Expm1": "np.expm1({x})",
     "Log": "np.log({x})", "Log1p": "np.log1p({x})", "Sqrt": "np.sqrt({x})",
     "Rsqrt": "{one} / np.sqrt({x})", "Tanh": "np.tanh({x})",
-    "Sigmoid": "kernels.sigmoid({x})", "Relu": "np.maximum({x}, {zero})",
-    "Softplus": "kernels.softplus({x})", "Erf": "kernels.erf({x})", "Sin": "np.sin({x})",
+    "Sigmoid": _SPECIAL % SPECIAL_UNARY["Sigmoid"], "Relu": "np.maximum({x}, {zero})",
+    "Softplus": _SPECIAL % SPECIAL_UNARY["Softplus"], "Erf": _SPECIAL % SPECIAL_UNARY["Erf"], "Sin": "np.sin({x})",
     "Cos": "np.cos({x})", "Floor": "np.floor({x})", "Ceil": "np.ceil({x})",
-    "Round": "kernels.round_half_even({x})", "LogicalNot": "np.logical_not({x})",
+    "Round": _SPECIAL % SPECIAL_UNARY["Round"], "LogicalNot": "np.logical_not({x})",
     "IsNan": "np.isnan({x})", "IsInf": "np.isinf({x})", "IsFinite": "np.isfinite({x})",
 }
 
 BINARY = {
     "Add": "({x}) + ({y})", "Sub": "({x}) - ({y})", "Mul": "({x}) * ({y})",
     "RealDiv": "({x}) / ({y})", "FloorDiv": "np.floor_divide({x}, {y})",
-    "TruncateDiv": "kernels.truncate_div({x}, {y})", "FloorMod": "np.mod({x}, {y})",
+    "TruncateDiv": "kernels.truncate_div_array({x}, {y})", "FloorMod": "np.mod({x}, {y})",
     "Pow": "np.power({x}, {y})", "Maximum": "np.maximum({x}, {y})",
     "Minimum": "np.minimum({x}, {y})", "SquaredDifference": "np.square(({x}) - ({y}))",
     "Equal": "({x}) == ({y})", "NotEqual": "({x}) != ({y})", "Less": "({x}) < ({y})",

@@ -53,9 +53,22 @@ def _scalar(e, node, args):
     else:
         raise NotImplementedError("elementwise op %s in a fused loop" % t)
     out = node.outputs[0].dtype
-    if out is not dtypes.bool and t not in ("Cast",):
+    if out is not dtypes.bool and t != "Cast" and not _keeps_float_type(node):
         text = "%s(%s)" % (NP_DTYPE[out], text)
     return text
+
+
+# Ops whose Numba result already has the type of their (same-typed) float operands, so the
+# scalar expression needs no cast (integer arithmetic does: Numba widens int32 to int64).
+FLOAT_PRESERVING = {"Add", "Sub", "Mul", "RealDiv", "Neg", "Abs", "Square", "Maximum",
+                    "Minimum", "Relu", "SquaredDifference", "Select", "Reciprocal"}
+
+
+def _keeps_float_type(node):
+    out = node.outputs[0].dtype
+    operands = node.inputs[1:] if node.type == "Select" else node.inputs
+    return (node.type in FLOAT_PRESERVING and out.is_floating
+            and all(v.dtype is out for v in operands))
 
 
 def _lit(e, value, dtype):
@@ -111,46 +124,11 @@ def _leaf_index(e, v, x, r):
     return out
 
 
-# Eigen's rational tanh for float32 (what TF's CPU kernels compute): polynomials in x
-# only, so the loop around it vectorizes; max relative error 3e-7 against tanh.
-_TANH_CLAMP = 7.90531110763549805
-_TANH_ALPHA = (4.89352455891786e-03, 6.37261928875436e-04, 1.48572235717979e-05,
-               5.12229709037114e-08, -8.60467152213735e-11, 2.00018790482477e-13,
-               -2.76076847742355e-16)
-_TANH_BETA = (4.89352518554385e-03, 2.26843463243900e-03, 1.18534705686654e-04,
-              1.19825839466702e-06)
-
-
-def _f32(v):
-    return "np.float32(%r)" % float(np.float32(v))
-
-
-def _fast_tanh(e, x):
-    """Emit statements computing tanh(x) for a float32 scalar x; returns the result name."""
-    xc, x2, p, q, r = (e.fresh(n) for n in ("tx", "tx2", "tp", "tq", "th"))
-    e.line("%s = min(max(%s, %s), %s)" % (xc, x, _f32(-_TANH_CLAMP), _f32(_TANH_CLAMP)))
-    e.line("%s = %s * %s" % (x2, xc, xc))
-    a = _TANH_ALPHA
-    e.line("%s = %s * %s + %s" % (p, x2, _f32(a[6]), _f32(a[5])))
-    for k in (4, 3, 2, 1, 0):
-        e.line("%s = %s * %s + %s" % (p, x2, p, _f32(a[k])))
-    b = _TANH_BETA
-    e.line("%s = %s * %s + %s" % (q, x2, _f32(b[3]), _f32(b[2])))
-    e.line("%s = %s * %s + %s" % (q, x2, q, _f32(b[1])))
-    e.line("%s = %s * %s + %s" % (q, x2, q, _f32(b[0])))
-    e.line("%s = %s if abs(%s) < %s else %s * %s / %s" % (r, x, x, _f32(0.0004), xc, p, q))
-    return r
-
-
 def _member(e, m, args):
     """The scalar value of member m: a vectorizable polynomial for float32 tanh/sigmoid,
     else the expression of SCALAR_UNARY/SCALAR_BINARY."""
     if m.type in ("Tanh", "Sigmoid") and m.inputs[0].dtype is dtypes.float32:
-        if m.type == "Tanh":
-            return _fast_tanh(e, args[0])
-        half = _f32(0.5)
-        t = _fast_tanh(e, "%s * %s" % (half, args[0]))
-        return "%s * %s + %s" % (half, t, half)
+        return "kernels.%s_f32(%s)" % (m.type.lower(), args[0])
     return _scalar(e, m, args)
 
 
