@@ -76,13 +76,15 @@ def _peak(fn, unknown, loops):
         last_use[v.id] = len(fn.nodes)
     live, peak, at_peak = {}, 0, []
     for i, node in enumerate(fn.nodes):
-        inner = 0
+        inner, planned = 0, []
         for key, body in node.bodies.items():
             body_peak, _ = _peak(body, unknown, loops)
             inner = max(inner, body_peak)
             if node.type == "While" and key == "body":
-                loops.append((node.name, node.attrs.get("parallel_iterations", 10),
-                              node.attrs.get("swap_memory", False), body_peak))
+                p = node.attrs.get("parallel_iterations", 10)
+                planned = _window_buffers(node, p)
+                loops.append((node.name, p, node.attrs.get("swap_memory", False), body_peak))
+        inner += sum(b for _, b in planned)
         for v in node.outputs:
             size = _value_bytes(node, v)
             if size is None:
@@ -92,11 +94,26 @@ def _peak(fn, unknown, loops):
         total = sum(b for _, b in live.values()) + inner
         if total > peak:
             peak = total
-            at_peak = sorted(live.values(), key=lambda x: -x[1])
+            at_peak = sorted([b for b in list(live.values()) + planned if b[1]], key=lambda x: -x[1])
         for v in node.inputs:
             if last_use.get(v.id) == i:
                 live.pop(v.id, None)
     return peak, at_peak
+
+
+def _window_buffers(node, p):
+    """[(name, bytes)] of the loop planner's window buffers in While `node`: P steps of
+    each batched input projection (compiler/plan_loops.py), live while the loop runs; this
+    is how parallel_iterations moves the peak."""
+    from .plan_loops import plan_while
+    out = []
+    for plan in plan_while(node):
+        steps = plan.ta_size if plan.ta_size is not None else p
+        size = nbytes(plan.matmul.outputs[0])
+        if size is not None:
+            out.append(("window of %s (%d steps)" % (plan.matmul.name, min(p, steps)),
+                        min(p, steps) * size))
+    return out
 
 
 def _value_bytes(node, v):

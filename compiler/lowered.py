@@ -31,7 +31,7 @@ class Lowered:
         self.specs = specs          # Tensor -> TensorSpec (concrete where knowable)
         self.constants = constants  # Tensor -> NumPy value known before running
 
-    def compile(self, target="reference"):
+    def compile(self, target="cpu"):
         from .targets import get_target
         return get_target(target).compile(self)
 

@@ -31,6 +31,7 @@ class InputProjection:
         self.rest = rest              # the recurrent operand h
         self.in_place = in_place      # only elementwise ops read the product: it may live
                                       # in the window buffer (overwritten by later windows)
+        self.ta_size = None           # the input TensorArray's size when static (steps)
 
 
 def plan_while(node):
@@ -67,9 +68,22 @@ def plan_while(node):
             continue
         readers = uses.get(mm.outputs[0].id, [])
         in_place = all(r is not None and r.type in COPYING_READERS for r in readers)
-        plans.append(InputProjection(mm, concat, read, ta_arg, index, weight, concat.inputs[1],
-                                     in_place))
+        plan = InputProjection(mm, concat, read, ta_arg, index, weight, concat.inputs[1], in_place)
+        plan.ta_size = _tensor_array_size(node.inputs[body.args.index(ta_arg)])
+        plans.append(plan)
     return plans
+
+
+def _tensor_array_size(value):
+    """The static size of the TensorArray `value` (following its versions back to
+    TensorArrayNew), or None."""
+    node = value.node
+    while node is not None and node.type != "TensorArrayNew" and node.inputs \
+            and node.inputs[0].dtype.name == "tensor_array":
+        node = node.inputs[0].node
+    if node is None or node.type != "TensorArrayNew" or node.inputs[0].const is None:
+        return None
+    return int(node.inputs[0].const)
 
 
 def _induction_args(body, n):

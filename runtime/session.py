@@ -10,6 +10,7 @@ session, execution is not, and variable updates are atomic per variable.
 """
 import os
 import threading
+import warnings
 
 import compiler
 from compiler.targets import TARGETS
@@ -29,8 +30,27 @@ COMPILE_HOOKS = []
 
 
 def default_target():
-    """The target of Session() without one: $RNNGRAPH_TARGET, else "reference"."""
-    return os.environ.get("RNNGRAPH_TARGET") or "reference"
+    """The target of Session() without one: $RNNGRAPH_TARGET, else "cpu" (compiled)."""
+    return os.environ.get("RNNGRAPH_TARGET") or "cpu"
+
+
+class TargetFallbackWarning(UserWarning):
+    """A graph the session's compiled target cannot lower ran on the reference target."""
+
+
+def _compile_or_fall_back(lowered, target):
+    """lowered.compile(target); where a compiled target lacks a feature the graph uses
+    (NotImplementedError naming it), the reference interpreter runs it instead, with a
+    TargetFallbackWarning naming the feature, so every graph keeps running."""
+    try:
+        return lowered.compile(target)
+    except NotImplementedError as e:
+        if target == "reference":
+            raise
+        warnings.warn("rnngraph: the %s target cannot compile this graph (%s); it runs on the "
+                      "reference interpreter instead" % (target, e), TargetFallbackWarning,
+                      stacklevel=4)
+        return lowered.compile("reference")
 
 
 class ConfigProto:
@@ -51,7 +71,8 @@ class ConfigProto:
 class Session:
     """A TF1 Session on `graph` (default: the default graph) for `target`.
 
-    target: "reference" (NumPy interpreter, the oracle); "" or None picks the default.
+    target: "cpu" (compiled with Numba, the default) or "reference" (the NumPy interpreter,
+    the oracle); "" or None picks the default (default_target()).
     """
 
     def __init__(self, target="", graph=None, config=None):
@@ -104,7 +125,7 @@ class Session:
                 exe = self._executables.get(key)
                 if exe is None:
                     lowered = self._lower(plan, feeds)
-                    exe = lowered.compile(self.target)
+                    exe = _compile_or_fall_back(lowered, self.target)
                     self._executables[key] = exe
                     for hook in COMPILE_HOOKS:
                         hook(self, lowered, exe)

@@ -1,7 +1,34 @@
-"""Shared fixtures: every test gets a fresh default graph."""
+"""Shared fixtures: every test gets a fresh default graph, and runs once per target.
+
+Sessions created without a target use $RNNGRAPH_TARGET; the `default_target` fixture sets it
+for each test, so every test of the suite runs on each target in RNNGRAPH_TEST_TARGETS
+(default "reference,cpu"; the test id ends in [reference] or [cpu]). Modules that compare
+the targets themselves (or never run a graph) list themselves in SINGLE_TARGET_MODULES and
+run once.
+"""
+import os
+
 import pytest
 
 import rnngraph as tf
+
+TEST_TARGETS = [t for t in os.environ.get("RNNGRAPH_TEST_TARGETS", "reference,cpu").split(",") if t]
+SINGLE_TARGET_MODULES = {"test_cpu_target", "test_random_graphs", "test_inspection", "test_graph"}
+
+
+def pytest_generate_tests(metafunc):
+    if metafunc.module.__name__.rsplit(".", 1)[-1] in SINGLE_TARGET_MODULES:
+        return
+    metafunc.parametrize("default_target", TEST_TARGETS, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def default_target(request, monkeypatch):
+    """The target Session() picks in this test (see the module docstring)."""
+    target = getattr(request, "param", None)
+    if target is not None:
+        monkeypatch.setenv("RNNGRAPH_TARGET", target)
+    return target
 
 
 @pytest.fixture(autouse=True)

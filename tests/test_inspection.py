@@ -78,3 +78,20 @@ def test_inspect_command_prints_programs(tmp_path):
     assert "=== program 1 (target cpu) ===" in text
     assert "probs:0" in text and "--- memory ---" in text and "--- cost ---" in text
     assert "@njit" in text and "result 3.0" in text
+
+
+def test_memory_analysis_counts_the_window_buffers_of_parallel_iterations():
+    """The loop planner's window (P steps of the input projection) is live during the
+    loop, so the peak grows with parallel_iterations once the window dominates."""
+    peaks = {}
+    for p in (1, 50):
+        g = tf.Graph()
+        with g.as_default():
+            x = tf.placeholder(tf.float32, [2, 50, 3], name="x")
+            out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(64), x, dtype=tf.float32,
+                                       parallel_iterations=p)
+            mem = tf.Session(graph=g).lower(out, {x: np.zeros((2, 50, 3))}).memory_analysis()
+        peaks[p] = mem.peak_bytes
+    window = [b for n, b in mem.peak_buffers if n.startswith("window of")]
+    assert window == [50 * 2 * 4 * 64 * 4], mem  # P steps x batch x 4*hidden floats
+    assert peaks[50] > peaks[1]

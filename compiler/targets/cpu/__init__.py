@@ -57,20 +57,21 @@ def generate(lowered):
 
 def _check_read_only_variables(e, fn):
     """Variables the program reads but never assigns are checked once, on entry, instead
-    of at every read (reads inside a loop body would check every iteration)."""
+    of at every read (reads inside a loop body would check every iteration). Uses as a ref
+    (IsVariableInitialized, Assign) and control dependencies are not reads."""
     variables = [n for n in fn.walk() if n.type == "VariableV2"]
     assigned = {n.inputs[0].node.op for n in fn.walk()
                 if n.prim.ref_inputs and n.type != "IsVariableInitialized" and n.inputs
                 and n.inputs[0].node is not None and n.inputs[0].node.type == "VariableV2"}
     readers = {}
     for n in fn.walk():
-        for v in n.inputs:
-            if v.node is not None and v.node.type == "VariableV2":
+        for i, v in enumerate(n.inputs):
+            if v.node is not None and v.node.type == "VariableV2" and i not in n.prim.ref_inputs:
                 readers.setdefault(v.node.op, n)
     for n in variables:
-        if n.op not in assigned:
+        if n.op not in assigned and n.op in readers:
             k = e.var_index(n.op)
-            e.check_initialized(k, readers.get(n.op, n))  # the error names the first reader
+            e.check_initialized(k, readers[n.op])  # the error names the first reader
             e.verified.add(k)
 
 

@@ -151,14 +151,17 @@ class Emitter:
         return len(self.rng_ops) - 1
 
     # --- checks -------------------------------------------------------------------------------
-    def fail_if(self, condition, node, error, fmt, values=()):
-        """Emit: if `condition`: record check + values and raise."""
+    def fail_if(self, condition, node, error, fmt, values=(), statements=()):
+        """Emit: if `condition`: record check + values (expressions for err_f[0..15]) or run
+        `statements` (that fill err_f themselves), and raise."""
         self.checks.append(Check(node, error, fmt))
         k = len(self.checks)
         with self.block("if %s:" % condition):
             self.line("err_i[0] = %d" % k)
             for i, v in enumerate(values[:16]):
                 self.line("err_f[%d] = %s" % (i, v))
+            for statement in statements:
+                self.line(statement)
             self.line("raise RuntimeError('rnngraph check')")
 
     def check_initialized(self, k, node):

@@ -507,6 +507,16 @@ def select(cond, x, y, shape):
 
 
 @njit(cache=True)
+def summarize(out, start, x, n):
+    """out[start] = x.size, out[start + 1 + i] = the first n elements (what a failed Assert
+    reports about a data tensor)."""
+    out[start] = x.size
+    flat = x.ravel()
+    for i in range(min(n, x.size)):
+        out[start + 1 + i] = flat[i]
+
+
+@njit(cache=True)
 def any_true(x):
     for v in x.ravel():
         if v:

@@ -3,7 +3,7 @@ written/cleared masks and a size: writes store in place (as TF1's stateful Tenso
 reads index the buffer, stack/gather copy rows out, a dynamic_size array doubles its
 capacity when written past its end. TF1's run-time errors are checked before each access.
 """
-from .emitter import NP_DTYPE, TAExpr, lowering
+from .emitter import NP_DTYPE, TAExpr, lowering, rank
 
 
 def _ta_name(node):
@@ -172,9 +172,19 @@ def lower_concat(e, node, ins):
 def lower_split(e, node, ins):
     ta = ins[0]
     lengths = e.assign("ta_len", "kernels.contiguous(%s).ravel()" % ins[2])
-    e.fail_if("%s.size > 0 and kernels.any_true(%s != %s[0])" % (lengths, lengths, lengths), node,
-              "UnimplementedError", lambda v: "TensorArray.split into pieces of different lengths "
-              "is not supported on the cpu target")
+    bad = e.assign("ta_bad", "np.argmax(%s != %s[0]) if %s.size else 0" % (lengths, lengths, lengths))
+    uneven = "%s.size > 0 and %s[%s] != %s[0]" % (lengths, lengths, bad, lengths)
+    if ta.attrs.get("identical_element_shapes", True):
+        # Pieces of different lengths cannot share the inferred element shape: TF's error.
+        rest = ["%s.shape[%d]" % (ins[1], i) for i in range(1, min(rank(node.inputs[1]), 14))]
+        e.fail_if(uneven, node, "InvalidArgumentError", lambda v: (
+            "Could not write to TensorArray index %d because the value shape is [%s] which is "
+            "incompatible with the TensorArray's inferred element shape: [%s] (consider setting "
+            "infer_shape=False)." % (v[0], ",".join("%d" % d for d in [v[1]] + v[3:]),
+                                     ",".join("%d" % d for d in [v[2]] + v[3:]))),
+            [bad, "%s[%s]" % (lengths, bad), "%s[0]" % lengths] + rest)
+    e.fail_if(uneven, node, "UnimplementedError", lambda v: "TensorArray.split into pieces of "
+              "different lengths (infer_shape=False) is not supported on the cpu target")
     e.fail_if("np.sum(%s) != %s.shape[0]" % (lengths, ins[1]), node, "InvalidArgumentError",
               lambda v: "Expected sum of lengths to be equal to values.shape[0]")
     piece = e.assign("ta_piece", "%s[0] if %s.size else 0" % (lengths, lengths))
