@@ -1,9 +1,9 @@
 """The cpu target (generated Numba code) against the reference interpreter.
 
-Every op parity case and a set of RNN cases run on both targets and must agree to 1e-6
-relative; run-time errors must be the same rnngraph errors; the generated source is
+Every op parity case runs on both targets and must agree to 1e-6 relative; random ops draw
+the same numbers; run-time errors must be the same rnngraph errors; the generated source is
 printable; the disk cache is reused by a second process and survives a corrupt entry.
-(The whole suite also runs on the cpu target with RNNGRAPH_TARGET=cpu.)
+(Besides, tests/conftest.py runs every other test of the suite on both targets.)
 """
 import os
 import subprocess
