@@ -182,3 +182,19 @@ def test_cache_reused_by_a_new_process_and_survives_corruption(tmp_path):
         fh.write("def program(:\n")  # a truncated module
     third = run()
     assert third[0] == first[0]
+
+
+def test_windowed_projection_kept_as_loop_state_is_not_overwritten():
+    """When the planned product itself is carried to the next step (not only read by
+    elementwise ops), it cannot live in the window buffer: it is a new array each step."""
+    def build(tf):
+        x = tf.placeholder(tf.float32, [5, 2, 3], name="x")
+        w = tf.constant(np.random.RandomState(1).randn(7, 4).astype(np.float32) * 0.3)
+        ta = tf.TensorArray(tf.float32, size=5).unstack(x)
+
+        def body(t, h):
+            return t + 1, tf.matmul(tf.concat([ta.read(t), h], 1), w)
+        _, h = tf.while_loop(lambda t, h: t < 5, body, [tf.constant(0), tf.zeros([2, 4])],
+                             parallel_iterations=2)
+        return {"h": h}, {x: np.random.RandomState(0).randn(5, 2, 3)}
+    _assert_same(_run_on("reference", build), _run_on("cpu", build))

@@ -585,7 +585,7 @@ def gemm_into(a, b, c, trans_a, trans_b, beta):
 @njit(cache=True)
 def matmul_add(a, b, c):
     """a @ b + c (c of the result's shape) as a new array: one gemm with beta = 1."""
-    out = np.ascontiguousarray(c).copy()
+    out = c.copy()  # C-contiguous, whatever c's layout
     gemm_into(a, b, out, False, False, 1.0)
     return out
 
