@@ -15,8 +15,8 @@ def lower(graph, fetches, targets=(), feed_specs=None):
     """
     feed_specs = dict(feed_specs or {})
     ops = prune(fetches, targets, feed_specs)
-    specs, constants = specialize(ops, feed_specs)
-    return Lowered(graph, ops, list(feed_specs), list(fetches), list(targets), specs, constants)
+    specs, constants, rows = specialize(ops, feed_specs)
+    return Lowered(graph, ops, list(feed_specs), list(fetches), list(targets), specs, constants, rows)
 
 
 __all__ = ["lower", "Lowered", "prune", "specialize"]

@@ -6,7 +6,8 @@ While/Cond body, each specialized to the specs its caller passes in — and the 
 passes (compiler/optimize.py), fusion and code generation work on it.
 
 A Value is an SSA value with a TensorSpec; `const` holds its NumPy value when it is known
-at compile time. A Node applies a primitive (`prim`, `attrs` from the source op, `op` kept
+at compile time, `rows` the value every row of it holds when that is known (a saved-value
+stack of a loop whose body computes a constant, compiler/specialize.py). A Node applies a primitive (`prim`, `attrs` from the source op, `op` kept
 for error messages) to input Values; `control` lists Nodes that must run first; `bodies`
 holds the nested Functions of control-flow nodes.
 """
@@ -18,14 +19,15 @@ _ids = itertools.count()
 
 
 class Value:
-    __slots__ = ("spec", "node", "index", "name", "const", "id")
+    __slots__ = ("spec", "node", "index", "name", "const", "rows", "id")
 
-    def __init__(self, spec, node=None, index=0, name=None, const=None):
+    def __init__(self, spec, node=None, index=0, name=None, const=None, rows=None):
         self.spec = spec
         self.node = node
         self.index = index
         self.name = name
         self.const = const
+        self.rows = rows
         self.id = next(_ids)
 
     @property
@@ -88,14 +90,14 @@ def from_lowered(lowered):
         v = Value(lowered.specs[t], name=t.name)
         values[t] = v
         args.append(v)
-    nodes = _convert(lowered.ops, lowered.specs, lowered.constants, values,
+    nodes = _convert(lowered.ops, lowered.specs, lowered.constants, lowered.rows, values,
                      _used(lowered.ops, lowered.fetches))
     outputs = [values[t] for t in lowered.fetches]
     targets = [n for n in nodes if n.op in set(lowered.targets)]
     return Function("program", args, nodes, outputs, targets)
 
 
-def _convert(ops, specs, constants, values, used):
+def _convert(ops, specs, constants, rows, values, used):
     """Nodes for `ops` (in order), filling `values` (Tensor -> Value); `used` is what the
     scope reads or returns."""
     nodes = []
@@ -109,13 +111,14 @@ def _convert(ops, specs, constants, values, used):
             continue
         ins = [values[t] for t in op.inputs]
         attrs = _without_unused_saves(op, used)
-        bodies = {k: _convert_body(v, op, ins, attrs) for k, v in op.attrs.items()
-                  if isinstance(v, FuncGraph)}
+        bodies = {k: _convert_body(v, op, ins, attrs, [specs[t] for t in op.outputs])
+                  for k, v in op.attrs.items() if isinstance(v, FuncGraph)}
         node = Node(op, ins, [specs[t] for t in op.outputs[:_n_outputs(op, attrs)]],
                     attrs=attrs, bodies=bodies)
         node.control = [by_op[c] for c in op.control_inputs if c in by_op]
         by_op[op] = node
         for t, v in zip(op.outputs, node.outputs):
+            v.rows = rows.get(t)
             values[t] = v
         nodes.append(node)
     return nodes
@@ -167,66 +170,30 @@ def _reads_variable(op, tensor):
     return tensor.op.type == "VariableV2"
 
 
-def _convert_body(graph, op, ins, attrs):
-    """A While/Cond body as a Function, specialized to the specs its caller passes; its
-    outputs are the body's, then the values saved for the gradient."""
-    from .prune import prune
-    arg_specs = _body_arg_specs(graph, op, ins)
-    values = {}
-    args = []
-    outer_consts = _body_arg_consts(graph, op, ins)
-    for t, spec, const in zip(graph.inputs, arg_specs, outer_consts):
-        v = Value(spec, name=t.name, const=const)
-        values[t] = v
-        args.append(v)
-    outputs = list(graph.outputs) + _saved_of(graph, op, attrs)
-    ops = prune(outputs, [], graph.inputs)
-    specs, constants = _specialize_body(ops, dict(zip(graph.inputs, arg_specs)))
-    nodes = _convert(ops, specs, constants, values, _used(ops, outputs))
-    return Function(graph.name, args, nodes, [values[t] for t in outputs])
-
-
-def _body_arg_specs(graph, op, ins):
-    """Loop variables keep their invariant specs; captured values come in as specialized
-    by the caller (a captured outer value never changes inside the body)."""
+def _convert_body(graph, op, ins, attrs, out_specs):
+    """A While/Cond body as a Function, specialized to the specs its caller passes (for a
+    While's loop variables, the loop's fixed point that specialize found); its outputs are
+    the body's, then the values saved for the gradient."""
+    from .specialize import specialize_body, while_entry_specs
     if op.type == "While":
         n = op.attrs["n_vars"]
-        loop_specs = list(op.attrs["output_specs"])
         n_cond = len(op.attrs["cond"].captures)
         caps = ins[n:n + n_cond] if graph is op.attrs["cond"] else ins[n + n_cond:]
-        return loop_specs + [v.spec for v in caps]
-    n_then = len(op.attrs["then_branch"].captures)
-    caps = ins[1:1 + n_then] if graph is op.attrs["then_branch"] else ins[1 + n_then:]
-    return [v.spec for v in caps]
-
-
-def _body_arg_consts(graph, op, ins):
-    """Captured constants stay known inside the body; loop variables do not."""
-    n_loop = op.attrs["n_vars"] if op.type == "While" else 0
-    caps = [outer for outer, _ in graph.captures]
-    return [None] * n_loop + [getattr(_find_input(op, ins, t), "const", None) for t in caps]
-
-
-def _find_input(op, ins, tensor):
-    for t, v in zip(op.inputs, ins):
-        if t is tensor:
-            return v
-    return None
-
-
-def _specialize_body(ops, arg_specs):
-    """Specs of a body's tensors for these argument specs. When shape inference fails for
-    them (the run would fail anyway, e.g. an Assert on sequence_length), the body keeps its
-    build-time specs so the run reaches the check that explains the problem."""
-    from rnngraph.errors import InvalidArgumentError
-
-    from .specialize import specialize
-    try:
-        return specialize(ops, arg_specs)
-    except InvalidArgumentError:
-        specs = dict(arg_specs)
-        for op in ops:
-            for t in op.outputs:
-                specs[t] = t.spec
-        return specs, {}
-
+        arg_specs = while_entry_specs([v.spec for v in ins[:n]], out_specs[:n]) + [v.spec for v in caps]
+    else:
+        n_then = len(op.attrs["then_branch"].captures)
+        caps = ins[1:1 + n_then] if graph is op.attrs["then_branch"] else ins[1 + n_then:]
+        arg_specs = [v.spec for v in caps]
+    unknown = [None] * (len(arg_specs) - len(caps))
+    arg_consts = unknown + [v.const for v in caps]
+    arg_rows = unknown + [v.rows for v in caps]
+    outputs = list(graph.outputs) + _saved_of(graph, op, attrs)
+    ops, specs, constants, rows = specialize_body(graph, arg_specs, arg_consts, arg_rows, outputs)
+    values = {}
+    args = []
+    for t, spec, const, row in zip(graph.inputs, arg_specs, arg_consts, arg_rows):
+        v = Value(spec, name=t.name, const=const, rows=row)
+        values[t] = v
+        args.append(v)
+    nodes = _convert(ops, specs, constants, rows, values, _used(ops, outputs))
+    return Function(graph.name, args, nodes, [values[t] for t in outputs])

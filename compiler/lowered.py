@@ -16,13 +16,15 @@ _SHORT = {dtypes.float32: "f32", dtypes.float64: "f64", dtypes.int32: "i32",
 
 
 def spec_text(spec):
+    if spec.dtype is dtypes.tensor_array:  # its shape is its elements' shape
+        return "tensor_array" if spec.shape.ndims is None else "tensor_array<%s>" % spec.shape.short()
     return "%s%s" % (_SHORT[spec.dtype], spec.shape.short())
 
 
 class Lowered:
     """A pruned, specialized program for one (fetches, targets, feed signature)."""
 
-    def __init__(self, graph, ops, feeds, fetches, targets, specs, constants):
+    def __init__(self, graph, ops, feeds, fetches, targets, specs, constants, rows=None):
         self.graph = graph
         self.ops = ops              # Operations in execution order
         self.feeds = feeds          # fed Tensors, in the order values are passed
@@ -30,6 +32,7 @@ class Lowered:
         self.targets = targets      # Operations run for their effects
         self.specs = specs          # Tensor -> TensorSpec (concrete where knowable)
         self.constants = constants  # Tensor -> NumPy value known before running
+        self.rows = rows or {}      # Tensor -> the value every row of it holds (specialize.py)
 
     def compile(self, target="cpu"):
         from .targets import get_target

@@ -2,10 +2,17 @@
 
 Passes, each a plain function, applied to the program and every nested body:
 - forward: Identity/StopGradient without control dependencies become their input
-  (a variable reference stays a reference: compiled code reads variable buffers in place);
+  (a variable reference stays a reference: compiled code reads variable buffers in place),
+  and so do a Reshape or SumToShape to the shape their input already has (gradients of
+  broadcasting ops sum to the input's shape, which specialization usually shows equal);
 - cse: pure nodes with the same type, inputs and attributes are computed once;
 - transpose folding: MatMul of a 2-D Transpose flips the MatMul's transpose flag;
-- dce: only nodes the outputs (and Session targets) need, through data and control edges.
+- dce: only nodes the outputs (and Session targets) need, through data and control edges;
+- loop pruning (after the others, outermost loops first): a While keeps only the loop
+  variables something needs (its used outputs, its condition, or other needed variables),
+  the saved-value stacks something reads, and the captured values its bodies still use. So a
+  backward loop computes no gradient nobody fetches (e.g. the input's, when only the
+  weights' are), and a forward loop saves no value the backward loop no longer reads.
 Constants were folded by `specialize` (compiler/specialize.py); they reach here as Values
 with `const` set and no producing node.
 """
@@ -16,15 +23,20 @@ from rnngraph.framework.func_graph import FuncGraph
 
 def optimize(fn):
     """Optimize `fn` and its nested bodies in place; returns fn."""
+    _simplify(fn)
+    prune_loops(fn)
+    return fn
+
+
+def _simplify(fn):
     for node in fn.nodes:
         for body in node.bodies.values():
-            optimize(body)
+            _simplify(body)
     replace = {}
     forward_identities(fn, replace)
     fold_transposes_into_matmul(fn, replace)
     cse(fn, replace)
     dce(fn)
-    return fn
 
 
 def _resolve(v, replace):
@@ -41,9 +53,18 @@ def _rewrite_inputs(fn, replace):
 
 def forward_identities(fn, replace):
     for node in fn.nodes:
-        if node.type in ("Identity", "StopGradient") and not node.control:
+        if node.control:
+            continue
+        if node.type in ("Identity", "StopGradient") or (
+                node.type in ("Reshape", "SumToShape") and _keeps_shape(node)):
             replace[node.outputs[0]] = _resolve(node.inputs[0], replace)
     _rewrite_inputs(fn, replace)
+
+
+def _keeps_shape(node):
+    """Whether a Reshape/SumToShape node's output has its input's shape, known statically."""
+    x, out = node.inputs[0], node.outputs[0]
+    return x.shape.is_fully_defined() and x.shape == out.shape and x.dtype == out.dtype
 
 
 def fold_transposes_into_matmul(fn, replace):
@@ -103,3 +124,102 @@ def dce(fn):
     fn.nodes = [n for n in fn.nodes if n.id in live]
     for node in fn.nodes:
         node.control = [c for c in node.control if c.id in live]
+
+
+def _used_values(fn):
+    """ids of the Values `fn` reads (node inputs) or returns."""
+    used = {v.id for v in fn.outputs}
+    for node in fn.nodes:
+        used.update(v.id for v in node.inputs)
+    return used
+
+
+def _needed_nodes(fn, values):
+    """ids of the nodes of `fn` that computing `values` runs."""
+    live = set()
+    work = [v.node for v in values if v.node is not None]
+    while work:
+        node = work.pop()
+        if node.id in live:
+            continue
+        live.add(node.id)
+        work.extend(v.node for v in node.inputs if v.node is not None)
+        work.extend(node.control)
+    return live
+
+
+def prune_loops(fn):
+    """Drop the parts of every While interface nothing needs (see the module docstring),
+    outermost first: pruning a loop can leave an inner one's outputs unused."""
+    changed = True
+    while changed:
+        dce(fn)
+        used = _used_values(fn)
+        changed = False
+        for node in fn.nodes:
+            if node.type == "While":
+                changed |= _prune_while(node, used)
+    for node in fn.nodes:
+        for body in node.bodies.values():
+            prune_loops(body)
+
+
+def _prune_while(node, used):
+    """Prune one While node in place given the ids of the Values its function uses; returns
+    whether anything was dropped."""
+    n = node.attrs["n_vars"]
+    cond, body = node.bodies["cond"], node.bodies["body"]
+    n_saved = len(body.outputs) - n
+    saving = node.attrs.get("saved") is not None
+    keep_saved = [k for k in range(n_saved) if node.outputs[n + 1 + k].id in used]
+    keep_trips = saving and (bool(keep_saved) or node.outputs[n].id in used)
+    cond_uses = _used_values(cond)
+    live = {i for i in range(n) if node.outputs[i].id in used or cond.args[i].id in cond_uses}
+    all_nodes = _needed_nodes(body, body.outputs)
+    while True:
+        wanted = [body.outputs[i] for i in sorted(live)] + [body.outputs[n + k] for k in keep_saved]
+        needed = _needed_nodes(body, wanted)
+        reads = {v.id for v in wanted} | {v.id for nd in body.nodes if nd.id in needed for v in nd.inputs}
+        more = {i for i in range(n) if body.args[i].id in reads}
+        if any(nd.prim.stateful for nd in body.nodes if nd.id in all_nodes and nd.id not in needed):
+            more = set(range(n))  # never drop a variable whose update has effects
+        if more <= live:
+            break
+        live |= more
+    keep = sorted(live)
+    if len(keep) == n and len(keep_saved) == n_saved and keep_trips == saving:
+        caps_changed = _prune_captures(node, n, cond_uses, reads)
+        return caps_changed
+    body.outputs = [body.outputs[i] for i in keep] + [body.outputs[n + k] for k in keep_saved]
+    body.args = [body.args[i] for i in keep] + body.args[n:]
+    cond.args = [cond.args[i] for i in keep] + cond.args[n:]
+    extra = ([node.outputs[n]] + [node.outputs[n + 1 + k] for k in keep_saved]) if keep_trips else []
+    node.outputs = [node.outputs[i] for i in keep] + extra
+    for i, v in enumerate(node.outputs):
+        v.index = i
+    node.inputs = [node.inputs[i] for i in keep] + node.inputs[n:]
+    attrs = dict(node.attrs, n_vars=len(keep),
+                 output_specs=[node.attrs["output_specs"][i] for i in keep])
+    if keep_trips:
+        attrs["saved"] = [node.attrs["saved"][k] for k in keep_saved]
+    else:
+        attrs.pop("saved", None)
+    node.attrs = attrs
+    dce(body)
+    _prune_captures(node, len(keep), cond_uses, _used_values(body))
+    return True
+
+
+def _prune_captures(node, n, cond_uses, body_uses):
+    """Drop captured inputs neither body reads; returns whether any was dropped."""
+    cond, body = node.bodies["cond"], node.bodies["body"]
+    n_cond = len(cond.args) - n
+    cond_keep = [j for j in range(n, n + n_cond) if cond.args[j].id in cond_uses]
+    body_keep = [j for j in range(n, len(body.args)) if body.args[j].id in body_uses]
+    if len(cond_keep) == n_cond and len(body_keep) == len(body.args) - n:
+        return False
+    node.inputs = node.inputs[:n] + [node.inputs[j] for j in cond_keep] + \
+        [node.inputs[n_cond + j] for j in body_keep]
+    cond.args = cond.args[:n] + [cond.args[j] for j in cond_keep]
+    body.args = body.args[:n] + [body.args[j] for j in body_keep]
+    return True

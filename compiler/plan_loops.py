@@ -69,7 +69,8 @@ def plan_while(node):
         readers = uses.get(mm.outputs[0].id, [])
         in_place = all(r is not None and r.type in COPYING_READERS for r in readers)
         plan = InputProjection(mm, concat, read, ta_arg, index, weight, concat.inputs[1], in_place)
-        plan.ta_size = _tensor_array_size(node.inputs[body.args.index(ta_arg)])
+        n_cond = len(node.bodies["cond"].args) - n  # inputs: vars, cond captures, body captures
+        plan.ta_size = _tensor_array_size(node.inputs[body.args.index(ta_arg) + n_cond])
         plans.append(plan)
     return plans
 

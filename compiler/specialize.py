@@ -5,25 +5,49 @@ partial ones, folding small pure values (shapes, constants) on the way. A clash 
 shows with real shapes (feeding [2,3] and [4,3] to an Add) is an InvalidArgumentError
 naming the op, raised before anything runs. One specialization serves every run with the
 same feed signature.
+
+While and Cond are specialized through their bodies: a loop variable's spec is the most
+specific one that holds on entry and after every iteration (a fixed point: start from the
+initial values' specs, run the body's inference, widen what changed, repeat), so a
+`[None, ...]` placeholder fed with a batch of 32 gives loop state of batch 32, not the
+build-time shape invariant. TensorArrays carry their element shape in their spec
+(primitives/tensor_array.py), so a read inside the loop knows it too.
+
+Rows: a While's saved-value stack (the gradient's per-iteration saves) whose body computes a
+constant holds that constant in every row; `rows` maps it to that value, so the backward
+loop's read of one slot (a one-row StridedSlice) folds to the constant. Gradients save many
+shapes (for broadcasting), which become constants here, and no longer cost a stack each.
 """
 import numpy as np
 
 from rnngraph.errors import InvalidArgumentError
+from rnngraph.framework import dtypes
 from rnngraph.framework.constant_folding import MAX_FOLD_ELEMENTS
-from rnngraph.framework.primitive import KnownValues
+from rnngraph.framework.primitive import KnownValues, TensorSpec
+from rnngraph.primitives.control_flow import saved_specs
 from rnngraph.framework.tensor_shape import TensorShape, unknown_shape
 
 
-def specialize(ops, feed_specs):
-    """Return (specs, constants): TensorSpec per tensor, and NumPy values known statically."""
+def specialize(ops, feed_specs, feed_constants=None, feed_rows=None):
+    """Return (specs, constants, rows): TensorSpec per tensor, NumPy values known statically,
+    and the stacks whose rows all hold one known value (see the module docstring).
+
+    feed_constants, feed_rows: what is known of fed tensors (a body's captured values).
+    """
     specs = dict(feed_specs)
-    constants = {}
+    constants = dict(feed_constants or {})
+    rows = dict(feed_rows or {})
     for op in ops:
         ins = [specs[t] for t in op.inputs]
         known = KnownValues(lambda i, op=op: constants.get(op.inputs[i]),
                             lambda i, op=op: _as_shape(op.inputs[i], specs, constants))
         try:
-            outs = op.primitive.infer(ins, op.attrs, known)
+            if op.type in _CONTROL_FLOW:
+                outs, out_rows = _CONTROL_FLOW[op.type](op, ins, [constants.get(t) for t in op.inputs],
+                                                        [rows.get(t) for t in op.inputs])
+                rows.update((op.outputs[i], c) for i, c in out_rows.items())
+            else:
+                outs = op.primitive.infer(ins, op.attrs, known)
         except ValueError as e:
             raise InvalidArgumentError(op=op, message="%s (inputs: %s)" % (
                 str(e).rstrip("."), ", ".join("'%s' %s" % (t.name, s.shape.short())
@@ -31,13 +55,16 @@ def specialize(ops, feed_specs):
         for t, s in zip(op.outputs, outs):
             if t not in specs:
                 specs[t] = s
-        _fold(op, ins, constants, specs)
-    return specs, constants
+        _fold(op, ins, constants, specs, rows)
+    return specs, constants, rows
 
 
-def _fold(op, ins, constants, specs):
+def _fold(op, ins, constants, specs, rows):
     if op.control_inputs:
         return  # its value must wait for its control inputs (an Assert may guard it)
+    if op.inputs and op.inputs[0] in rows and _reads_one_row(op, ins):
+        constants[op.outputs[0]] = rows[op.inputs[0]]
+        return
     prim = op.primitive
     values = prim.fold_from_shapes(ins, op.attrs)
     if values is None and prim.foldable and all(t in constants for t in op.inputs):
@@ -53,6 +80,15 @@ def _fold(op, ins, constants, specs):
                 constants[t] = np.asarray(v, dtype=t.dtype.np)
 
 
+def _reads_one_row(op, ins):
+    """Whether `op` is a StridedSlice taking one row of its input's first axis, as the
+    gradient reads a saved slot (`stack[slot]`)."""
+    attrs = op.attrs
+    return (op.type == "StridedSlice" and attrs.get("shrink_axis_mask", 0) == 1
+            and not attrs.get("ellipsis_mask", 0) and not attrs.get("new_axis_mask", 0)
+            and ins[1].shape.as_list() == [1])
+
+
 def _as_shape(tensor, specs, constants):
     if tensor in constants:
         return TensorShape([None if d == -1 else int(d) for d in constants[tensor].ravel()])
@@ -60,3 +96,92 @@ def _as_shape(tensor, specs, constants):
     if vector.ndims == 1 and vector.dims[0] is not None:
         return unknown_shape(vector.dims[0])
     return unknown_shape()
+
+
+def specialize_body(graph, arg_specs, arg_constants, arg_rows, outputs):
+    """(ops, specs, constants, rows) of a While/Cond body computing `outputs` for these
+    argument specs and what is known of the arguments' values (None where nothing is). When
+    inference fails with them (the run would fail anyway, e.g. an Assert on sequence_length),
+    the body keeps its build-time specs so the run reaches the check that explains it."""
+    from .prune import prune
+    ops = prune(outputs, [], graph.inputs)
+    feeds = dict(zip(graph.inputs, arg_specs))
+    try:
+        return (ops,) + specialize(ops, feeds, _known(graph.inputs, arg_constants),
+                                   _known(graph.inputs, arg_rows))
+    except InvalidArgumentError:
+        specs = feeds
+        for op in ops:
+            for t in op.outputs:
+                specs[t] = t.spec
+        return ops, specs, {}, {}
+
+
+def _known(tensors, values):
+    return {t: v for t, v in zip(tensors, values) if v is not None}
+
+
+def while_entry_specs(in_specs, out_specs):
+    """The specs a While body's loop variables have on entry to an iteration, from the While's
+    input and (specialized) output specs: a TensorArray keeps what was known on entry to the
+    loop (its elements all share one shape: a write of another shape fails), any other value
+    has the loop's fixed-point spec (see _while_specs)."""
+    return [i if i.dtype is dtypes.tensor_array else o for i, o in zip(in_specs, out_specs)]
+
+
+def _join(a, b):
+    """The most specific spec both `a` and `b` satisfy."""
+    return TensorSpec(a.dtype, a.shape.most_specific_compatible_shape(b.shape))
+
+
+def _while_specs(op, ins, in_constants, in_rows):
+    """(output specs, {output index: row value}) of a While for these inputs (see the
+    module docstring)."""
+    attrs = op.attrs
+    n = attrs["n_vars"]
+    body = attrs["body"]
+    start = n + len(attrs["cond"].captures)
+    caps, cap_constants, cap_rows = ins[start:], [None] * n + in_constants[start:], [None] * n + in_rows[start:]
+    saved = list(attrs.get("saved") or ())
+    loop = list(ins[:n])
+    for _ in range(2 + sum(s.shape.ndims or 0 for s in loop) + n):  # each round widens a dim
+        _, specs, constants, _ = specialize_body(body, loop + caps, cap_constants, cap_rows,
+                                                 list(body.outputs) + saved)
+        outs = [specs[t] for t in body.outputs]
+        widened = while_entry_specs(loop, [_join(s, o) for s, o in zip(loop, outs)])
+        if widened == loop:
+            break
+        loop = widened
+    else:
+        return op.primitive.infer(ins, attrs, None), {}
+    results = [_merged_array(s, o) if s.dtype is dtypes.tensor_array else s
+               for s, o in zip(loop, outs)]
+    out_rows = {n + 1 + i: constants[t] for i, t in enumerate(saved) if t in constants}
+    return results + saved_specs("While", attrs, [specs[t] for t in saved]), out_rows
+
+
+def _merged_array(entry, out):
+    """A TensorArray after the loop: what was known on entry and what the body wrote."""
+    if entry.shape.is_compatible_with(out.shape):
+        return TensorSpec(entry.dtype, entry.shape.merge_with(out.shape))
+    return entry
+
+
+def _cond_specs(op, ins, in_constants, in_rows):
+    """(output specs, {}) of a Cond: what either branch may return, for these inputs."""
+    attrs = op.attrs
+    n_then = len(attrs["then_branch"].captures)
+    saved = attrs.get("saved") or ()
+    outs, saved_by_branch = None, {}
+    for branch, args in (("then_branch", slice(1, 1 + n_then)), ("else_branch", slice(1 + n_then, None))):
+        graph = attrs[branch]
+        mine = [t for b, t in saved if b == branch]
+        _, specs, _, _ = specialize_body(graph, ins[args], in_constants[args], in_rows[args],
+                                         list(graph.outputs) + mine)
+        branch_outs = [specs[t] for t in graph.outputs]
+        outs = branch_outs if outs is None else [_join(a, b) for a, b in zip(outs, branch_outs)]
+        saved_by_branch.update((t, specs[t]) for t in mine)
+    return outs + saved_specs("Cond", attrs, [saved_by_branch[t] for _, t in saved]), {}
+
+
+_CONTROL_FLOW = {"While": _while_specs, "Cond": _cond_specs}

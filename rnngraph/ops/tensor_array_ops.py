@@ -106,7 +106,7 @@ class TensorArray:
             value = self._value(value)
             self._merge_element_shape(value.shape)
             (handle,) = _op("TensorArrayWrite", [self._handle, _index(index), value],
-                            {"dtype": self._dtype}, scope)
+                            {"dtype": self._dtype, "infer_shape": bool(self._infer_shape)}, scope)
         return self._with_handle(handle)
 
     def gather(self, indices, name=None):
@@ -127,7 +127,7 @@ class TensorArray:
             if value.shape.ndims is not None and value.shape.ndims >= 1:
                 self._merge_element_shape(value.shape[1:])
             (handle,) = _op("TensorArrayScatter", [self._handle, convert_to_tensor(indices), value],
-                            {"dtype": self._dtype}, scope)
+                            {"dtype": self._dtype, "infer_shape": bool(self._infer_shape)}, scope)
         return self._with_handle(handle)
 
     def unstack(self, value, name=None):
@@ -154,7 +154,7 @@ class TensorArray:
             if value.shape.ndims:
                 self._merge_element_shape(TensorShape([None]).concatenate(value.shape[1:]))
             (handle,) = _op("TensorArraySplit", [self._handle, value, lengths],
-                            {"dtype": self._dtype}, scope)
+                            {"dtype": self._dtype, "infer_shape": bool(self._infer_shape)}, scope)
         return self._with_handle(handle)
 
     def size(self, name=None):

@@ -34,17 +34,20 @@ class _FunctionalOp(Primitive):
         return list(attrs["output_specs"]) + saved_specs(self.type, attrs)
 
 
-def saved_specs(op_type, attrs):
+def saved_specs(op_type, attrs, specs=None):
     """Specs of the extra outputs the gradient asked for (attrs['saved'], absent until it
     asks): for a While, the trip count and one [iterations, ...] stack per saved body tensor;
-    for a Cond, each saved (branch name, tensor) (zeros when the other branch ran)."""
+    for a Cond, each saved (branch name, tensor) (zeros when the other branch ran).
+    `specs`: the saved tensors' specs when known better than their build-time ones."""
     saved = attrs.get("saved")
     if saved is None:
         return []
+    tensors = saved if op_type == "While" else [t for _, t in saved]
+    specs = specs or [t.spec for t in tensors]
     if op_type == "While":
         return [TensorSpec(dtypes.int32, [])] + [
-            TensorSpec(t.dtype, TensorShape([None]).concatenate(t.shape)) for t in saved]
-    return [TensorSpec(t.dtype, t.shape) for _, t in saved]
+            TensorSpec(s.dtype, TensorShape([None]).concatenate(s.shape)) for s in specs]
+    return list(specs)
 
 
 def _zeros(tensor):

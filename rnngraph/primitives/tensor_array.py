@@ -17,7 +17,7 @@ import numpy as np
 from ..errors import InvalidArgumentError, UnimplementedError
 from ..framework import dtypes
 from ..framework.primitive import Primitive, ShapeError, TensorSpec, register
-from ..framework.tensor_shape import TensorShape, as_shape
+from ..framework.tensor_shape import TensorShape, as_shape, unknown_shape
 from .common import INDEX, check_dtype, shape_str
 
 
@@ -123,7 +123,31 @@ def _scalar_index(op_type, spec, what="index"):
         raise ShapeError("%s must be a scalar, got shape %s" % (what, spec.shape.short()))
 
 
-TA_SPEC = TensorSpec(dtypes.tensor_array, [])
+TA_SPEC = TensorSpec(dtypes.tensor_array, None)  # an array whose element shape is unknown
+
+
+def _array_spec(element_shape):
+    """The spec of a TensorArray value: its `shape` is the shape its elements are known to
+    have (unknown for arrays whose elements may differ, infer_shape=False), so a read knows
+    it from the writes that made the array, also after specialization to fed shapes."""
+    return TensorSpec(dtypes.tensor_array, element_shape)
+
+
+def _written(spec, attrs, shape):
+    """The spec of an array after writing elements of `shape`: TF1's infer_shape merges the
+    shapes (an incompatible write fails at run time, where its error is raised)."""
+    if attrs.get("infer_shape", False) and spec.shape.is_compatible_with(shape):
+        return _array_spec(spec.shape.merge_with(shape))
+    return spec
+
+
+def _element_spec(spec, attrs, key="element_shape"):
+    """The shape of an element read from an array of this spec: the op's build-time
+    element shape, refined by what the array's spec knows."""
+    shape = as_shape(attrs.get(key))
+    if spec.shape.is_compatible_with(shape):
+        return shape.merge_with(spec.shape)
+    return shape
 
 
 @register
@@ -136,7 +160,9 @@ class TensorArrayNew(Primitive):
 
     def infer(self, inputs, attrs, known):
         _scalar_index(self.type, inputs[0], "size")
-        return [TA_SPEC]
+        if not attrs.get("identical_element_shapes", True):
+            return [TA_SPEC]
+        return [_array_spec(as_shape(attrs.get("element_shape")))]
 
     def reference(self, ctx, inputs, attrs):
         size = int(inputs[0])
@@ -161,7 +187,7 @@ class TensorArrayGrad(Primitive):
 
     def infer(self, inputs, attrs, known):
         _check_ta(self.type, inputs[0])
-        return [TA_SPEC]
+        return [inputs[0]]  # elements shaped as the forward array's
 
     def reference(self, ctx, inputs, attrs):
         fwd = inputs[0].resource
@@ -183,7 +209,7 @@ class TensorArrayWrite(Primitive):
         if inputs[2].dtype != attrs["dtype"]:
             raise TypeError("TensorArray dtype is %s but Op is trying to write dtype %s"
                             % (attrs["dtype"].name, inputs[2].dtype.name))
-        return [TA_SPEC]
+        return [_written(inputs[0], attrs, inputs[2].shape)]
 
     def reference(self, ctx, inputs, attrs):
         return [inputs[0].write(int(inputs[1]), inputs[2])]
@@ -199,7 +225,7 @@ class TensorArrayRead(Primitive):
     def infer(self, inputs, attrs, known):
         _check_ta(self.type, inputs[0])
         _scalar_index(self.type, inputs[1])
-        return [TensorSpec(attrs["dtype"], as_shape(attrs.get("element_shape")))]
+        return [TensorSpec(attrs["dtype"], _element_spec(inputs[0], attrs))]
 
     def reference(self, ctx, inputs, attrs):
         return [inputs[0].read(int(inputs[1]))]
@@ -216,7 +242,7 @@ class TensorArrayGather(Primitive):
         _check_ta(self.type, inputs[0])
         check_dtype(self.type, "indices", inputs[1].dtype, INDEX)
         n = inputs[1].shape[0] if inputs[1].shape.ndims == 1 else None
-        return [TensorSpec(attrs["dtype"], TensorShape([n]).concatenate(as_shape(attrs.get("element_shape"))))]
+        return [TensorSpec(attrs["dtype"], TensorShape([n]).concatenate(_element_spec(inputs[0], attrs)))]
 
     def reference(self, ctx, inputs, attrs):
         ta, indices = inputs
@@ -247,7 +273,8 @@ class TensorArrayScatter(Primitive):
         if inputs[2].dtype != attrs["dtype"]:
             raise TypeError("TensorArray dtype is %s but Op is trying to write dtype %s"
                             % (attrs["dtype"].name, inputs[2].dtype.name))
-        return [TA_SPEC]
+        value = inputs[2].shape
+        return [_written(inputs[0], attrs, value[1:] if value.ndims else unknown_shape())]
 
     def reference(self, ctx, inputs, attrs):
         ta, indices, value = inputs
@@ -270,6 +297,8 @@ class TensorArrayConcat(Primitive):
     def infer(self, inputs, attrs, known):
         _check_ta(self.type, inputs[0])
         rest = as_shape(attrs.get("element_shape_except0"))
+        if inputs[0].shape.ndims and rest.is_compatible_with(inputs[0].shape[1:]):
+            rest = rest.merge_with(inputs[0].shape[1:])
         return [TensorSpec(attrs["dtype"], TensorShape([None]).concatenate(rest)),
                 TensorSpec(dtypes.int64, [None])]
 
@@ -303,7 +332,9 @@ class TensorArraySplit(Primitive):
         if inputs[1].dtype != attrs["dtype"]:
             raise TypeError("TensorArray dtype is %s but Op is trying to write dtype %s"
                             % (attrs["dtype"].name, inputs[1].dtype.name))
-        return [TA_SPEC]
+        value = inputs[1].shape
+        return [_written(inputs[0], attrs, TensorShape([None]).concatenate(value[1:])
+                         if value.ndims else unknown_shape())]
 
     def reference(self, ctx, inputs, attrs):
         ta, value, lengths = inputs
