@@ -5,7 +5,8 @@ scalars, everything else arrays. Variables are array arguments read and written 
 (`var_k`, with a 1-element buffer for scalars) plus an `var_init` flag array; random ops
 advance their counters in `rng`; TensorArrays are a (buffer, written, cleared, size) group.
 
-A failing run-time check writes its id and up to 16 values into `err_i`/`err_f` and raises;
+A failing run-time check writes its id and up to 16 values into `err_i`/`err_f` and raises
+(through `kernels.raise_check`);
 the executable turns that into the rnngraph error type with the message of the op that
 failed (compiler/targets/cpu/checks.py). Lowering rules per op type live in lower_*.py.
 """
@@ -162,7 +163,9 @@ class Emitter:
                 self.line("err_f[%d] = %s" % (i, v))
             for statement in statements:
                 self.line(statement)
-            self.line("raise RuntimeError('rnngraph check')")
+            # A call, not a `raise` here: Numba lowers every raise site into its own
+            # exception-return machinery, which made up 40% of a gradient program's compile.
+            self.line("kernels.raise_check()")
 
     def check_initialized(self, k, node):
         if k in self.verified:
