@@ -26,7 +26,7 @@ from .ops.variables import *  # noqa: F401,F403
 from .ops.while_loop import *  # noqa: F401,F403
 from .ops.cond import *  # noqa: F401,F403
 from .ops.tensor_array_ops import *  # noqa: F401,F403
-from .ops.indexed_slices import IndexedSlices, unsorted_segment_sum  # noqa: F401,E402
+from .ops.indexed_slices import IndexedSlices, IndexedSlicesValue, unsorted_segment_sum  # noqa: F401,E402
 from . import nn  # noqa: F401,E402
 from .autodiff import gradients  # noqa: F401,E402
 from . import train  # noqa: F401,E402

@@ -7,7 +7,7 @@ TF1 silently truncates floats fed to ints, which we refuse).
 """
 import numpy as np
 
-
+from rnngraph.framework import nest
 
 
 def resolve_key(graph, key):
@@ -53,8 +53,17 @@ def normalize_feeds(graph, feed_dict):
     """[(Tensor, ndarray)] from a feed_dict (keys: Tensors, names, or nested tuples)."""
     out = {}
     for key, value in (feed_dict or {}).items():
-        tensor = resolve_key(graph, key)
-        out[tensor] = convert_value(tensor, value)
+        if nest.is_sequence(key):  # e.g. an LSTMStateTuple fed with a tuple of arrays (TF1)
+            keys = nest.flatten(key)
+            values = nest.flatten_up_to(key, value) if nest.is_sequence(value) else []
+            if len(values) != len(keys):
+                raise ValueError("Cannot feed %r for the nested feed_dict key %r: the value must "
+                                 "have the key's structure (%d tensors)" % (value, key, len(keys)))
+        else:
+            keys, values = [key], [value]
+        for k, v in zip(keys, values):
+            tensor = resolve_key(graph, k)
+            out[tensor] = convert_value(tensor, v)
     return list(out.items())
 
 

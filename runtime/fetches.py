@@ -1,7 +1,9 @@
 """Fetch handling: flatten any nested fetch structure to unique tensors and ops, and
-rebuild the results in the same structure (ops give None), as TF1's Session.run does."""
+rebuild the results in the same structure (ops give None, an IndexedSlices gives an
+IndexedSlicesValue of its parts), as TF1's Session.run does."""
 from rnngraph.framework import nest
 from rnngraph.framework.graph import Operation, Tensor
+from rnngraph.ops.indexed_slices import IndexedSlices, IndexedSlicesValue
 
 
 class FetchPlan:
@@ -12,14 +14,19 @@ class FetchPlan:
         self.ops = []
         seen_t, seen_o = set(), set()
         for leaf in nest.flatten(fetches):
-            el = self._resolve(graph, leaf)
+            if isinstance(leaf, IndexedSlices):
+                el = tuple(None if t is None else self._resolve(graph, t)
+                           for t in (leaf.values, leaf.indices, leaf.dense_shape))
+            else:
+                el = self._resolve(graph, leaf)
             self._leaves.append(el)
-            if isinstance(el, Tensor) and el not in seen_t:
-                seen_t.add(el)
-                self.tensors.append(el)
-            elif isinstance(el, Operation) and el not in seen_o:
-                seen_o.add(el)
-                self.ops.append(el)
+            for part in el if isinstance(el, tuple) else (el,):
+                if isinstance(part, Tensor) and part not in seen_t:
+                    seen_t.add(part)
+                    self.tensors.append(part)
+                elif isinstance(part, Operation) and part not in seen_o:
+                    seen_o.add(part)
+                    self.ops.append(part)
 
     @staticmethod
     def _resolve(graph, leaf):
@@ -39,5 +46,7 @@ class FetchPlan:
     def build(self, tensor_values):
         """Results in the fetch structure: arrays for tensors, None for ops."""
         by_tensor = dict(zip(self.tensors, tensor_values))
-        flat = [by_tensor[el] if isinstance(el, Tensor) else None for el in self._leaves]
+        flat = [IndexedSlicesValue(*(None if t is None else by_tensor[t] for t in el))
+                if isinstance(el, tuple) else by_tensor[el] if isinstance(el, Tensor) else None
+                for el in self._leaves]
         return nest.pack_sequence_as(self._structure, flat)

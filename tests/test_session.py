@@ -186,3 +186,35 @@ def test_config_proto_accepted():
     with tf.Session(config=tf.ConfigProto(intra_op_parallelism_threads=2)) as s:
         assert s.config.intra_op_parallelism_threads == 2
         assert s.run(tf.constant(3)) == 3
+
+
+def test_fetching_indexed_slices_gives_an_indexed_slices_value(sess):
+    """TF1: Session.run of an IndexedSlices (an embedding's gradient) returns an
+    IndexedSlicesValue(values, indices, dense_shape), also inside a fetch structure."""
+    table = tf.Variable(np.arange(12, dtype=np.float32).reshape(4, 3), name="table")
+    ids = tf.placeholder(tf.int32, [None], name="ids")
+    loss = tf.reduce_sum(tf.nn.embedding_lookup(table, ids) * 2.0)
+    (g,) = tf.gradients(loss, [table])
+    assert isinstance(g, tf.IndexedSlices)
+    sess.run(tf.global_variables_initializer())
+    value, (again, n) = sess.run([g, (g, loss)], {ids: [3, 1, 3]})
+    assert isinstance(value, tf.IndexedSlicesValue) and isinstance(again, tf.IndexedSlicesValue)
+    np.testing.assert_array_equal(value.values, np.full((3, 3), 2.0, np.float32))
+    np.testing.assert_array_equal(value.indices, [3, 1, 3])
+    np.testing.assert_array_equal(value.dense_shape, [4, 3])
+    np.testing.assert_array_equal(again.indices, value.indices)
+    assert n == 2.0 * (9 + 10 + 11 + 3 + 4 + 5 + 9 + 10 + 11)
+
+
+def test_nested_feed_keys(sess):
+    """TF1 accepts a nested structure of tensors (e.g. an LSTMStateTuple) as one feed_dict
+    key, fed with a value of the same structure."""
+    c = tf.placeholder(tf.float32, [None, 2], name="c")
+    h = tf.placeholder(tf.float32, [None, 2], name="h")
+    state = tf.nn.rnn_cell.LSTMStateTuple(c, h)
+    total = tf.reduce_sum(c) + 10.0 * tf.reduce_sum(h)
+    value = tf.nn.rnn_cell.LSTMStateTuple(np.ones((1, 2), np.float32), np.full((1, 2), 2.0, np.float32))
+    assert sess.run(total, {state: value}) == 2.0 + 40.0
+    assert sess.run(total, {(c, h): [[[1.0, 1.0]], [[0.0, 1.0]]]}) == 2.0 + 10.0
+    with pytest.raises(ValueError, match="structure"):
+        sess.run(total, {state: np.ones((1, 2), np.float32)})

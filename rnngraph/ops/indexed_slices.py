@@ -5,9 +5,14 @@ gradient of a Gather over axis 0 is one of these, so an embedding's gradient cos
 rows, not the whole table. Anything that needs a plain tensor (convert_to_tensor, arithmetic)
 gets the dense sum (`to_dense`), as TF1 does (TF1 also warns there; the result is the same).
 """
+import collections
+
 from ..framework.graph import get_default_graph, name_scope
 
-__all__ = ["IndexedSlices", "unsorted_segment_sum"]
+__all__ = ["IndexedSlices", "IndexedSlicesValue", "unsorted_segment_sum"]
+
+# What Session.run returns for a fetched IndexedSlices (TF1's tf.IndexedSlicesValue).
+IndexedSlicesValue = collections.namedtuple("IndexedSlicesValue", ["values", "indices", "dense_shape"])
 
 
 def unsorted_segment_sum(data, segment_ids, num_segments, name=None):
