@@ -154,13 +154,18 @@ def _value_bytes(node, v):
         trips = _trip_bound(node)
         per = nbytes(node.bodies["body"].outputs[v.index - 1])
         return None if trips is None or per is None else trips * per
-    if node.type == "TensorArrayNew":
-        cell = node.attrs.get("element_shape_cell")
-        shape = cell[0] if cell else node.attrs.get("element_shape")
-        size = node.inputs[0].const
-        if shape is None or not shape.is_fully_defined() or size is None:
+    if node.type in ("TensorArrayNew", "TensorArrayGrad"):
+        # a new buffer: a gradient array has the size and element shape of its forward one
+        from .plan_loops import array_origin
+        origin = array_origin(v)
+        cell = origin.attrs.get("element_shape_cell") if origin is not None else None
+        shape = cell[0] if cell else origin.attrs.get("element_shape") if origin is not None else None
+        if shape is None or not shape.is_fully_defined():
+            shape = v.shape  # what specialization learned of the elements
+        if origin is None or origin.inputs[0].const is None or not shape.is_fully_defined():
             return None
-        return int(size) * int(np.prod(shape.as_list(), dtype=np.int64)) * node.attrs["dtype"].np.itemsize
+        return int(origin.inputs[0].const) * int(np.prod(shape.as_list(), dtype=np.int64)) * \
+            origin.attrs["dtype"].np.itemsize
     if v.dtype.name == "tensor_array":
         return 0  # a new version of an array already counted where it was created
     return nbytes(v)

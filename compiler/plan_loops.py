@@ -76,15 +76,26 @@ def plan_while(node):
 
 
 def _tensor_array_size(value):
-    """The static size of the TensorArray `value` (following its versions back to
-    TensorArrayNew), or None."""
-    node = value.node
-    while node is not None and node.type != "TensorArrayNew" and node.inputs \
-            and node.inputs[0].dtype.name == "tensor_array":
-        node = node.inputs[0].node
-    if node is None or node.type != "TensorArrayNew" or node.inputs[0].const is None:
+    """The static size of the TensorArray `value`, or None."""
+    node = array_origin(value)
+    if node is None or node.inputs[0].const is None:
         return None
     return int(node.inputs[0].const)
+
+
+def array_origin(value):
+    """The TensorArrayNew node the TensorArray `value` is a version of (through writes,
+    loops that carry it, and gradient arrays, which have the forward array's size), or None
+    (an array made in another function body)."""
+    while value.node is not None and value.node.type != "TensorArrayNew":
+        node = value.node
+        if node.type == "While" and value.index < node.attrs["n_vars"]:
+            value = node.inputs[value.index]
+        elif node.inputs and node.inputs[0].dtype.name == "tensor_array" and node.type != "While":
+            value = node.inputs[0]
+        else:
+            return None
+    return value.node
 
 
 def _induction_args(body, n):

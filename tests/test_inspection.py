@@ -38,6 +38,19 @@ def test_memory_analysis_of_a_loop_reports_body_and_swap(sess):
     assert any(b == 10 * 4 * 5 * 4 for _, b in mem.peak_buffers)
 
 
+def test_memory_analysis_of_a_gradient_counts_saves_and_gradient_arrays(sess):
+    """The train step's memory: per-step saved activations, and the gradient TensorArrays
+    (each as large as its forward array) at the peak; a `[None, ...]` feed specializes."""
+    x = tf.placeholder(tf.float32, [None, 10, 3])
+    out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(5), x, dtype=tf.float32)
+    grads = tf.gradients(tf.reduce_sum(out), [x] + tf.trainable_variables())
+    mem = sess.lower(grads, {x: np.zeros((4, 10, 3))}).memory_analysis("cpu")
+    assert mem.saved_activation_bytes > 0
+    sizes = dict(mem.peak_buffers)
+    grad_arrays = [b for name, b in mem.peak_buffers if "TensorArrayGrad" in name]
+    assert grad_arrays and all(b in (10 * 4 * 5 * 4, 10 * 4 * 3 * 4) for b in grad_arrays), sizes
+
+
 def test_cost_analysis_counts_matmul_flops_and_loop_trips(sess):
     a = tf.placeholder(tf.float32, [3, 4])
     cost = sess.lower(tf.matmul(a, tf.ones([4, 5])), {a: np.zeros((3, 4))}).cost_analysis()
