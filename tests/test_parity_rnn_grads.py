@@ -11,11 +11,14 @@ that differs points at the forward pass, not the gradients)."""
 import json
 import os
 
+import warnings
+
 import numpy as np
 import pytest
 
 import rnngraph as tf
 from parity import grad_cases, rnn_cases
+from runtime.session import TargetFallbackWarning
 
 HERE = os.path.join(os.path.dirname(__file__), "parity", "goldens")
 RNN_GOLDENS = np.load(os.path.join(HERE, "rnn.npz"))
@@ -41,6 +44,31 @@ def test_rnn_gradients_match_tf1(name):
     result = grad_cases.run_grad_case(tf, case, RNN_GOLDENS, RNN_META)
     problems = grad_cases.check_grad_case(name, result, GRAD_GOLDENS, GRAD_META)
     assert not problems, "\n".join(problems)
+
+
+# The module runs on the reference target (tests/conftest.py: cpu gradient programs take
+# 10-60 s each to compile); these cases, one per RNN family and control-flow construct, also
+# run compiled, with no fallback to the reference interpreter allowed. static_rnn is left out:
+# its unrolled gradient (a Cond per step saving ~80 values) took 12 minutes to compile.
+CPU_CASES = [
+    "dynamic_rnn.gru.seqlen.batch_major.zero_state",
+    "dynamic_rnn.basic_lstm.noseqlen.time_major.init_state",
+    "dynamic_rnn.lstm_peephole_clip_proj.seqlen.batch_major.zero_state",
+    "dynamic_rnn.multi_lstm_lstm.seqlen.batch_major.init_state",
+    "bidirectional_dynamic_rnn.seqlen.time_major",
+    "raw_rnn.greedy_decoder",
+    "while_loop.maximum_iterations",
+    "while_loop.cond_inside",
+    "tensor_array.unstack_gather_scatter",
+]
+
+
+@pytest.mark.parametrize("name", CPU_CASES)
+def test_rnn_gradients_match_tf1_compiled_on_cpu(name, monkeypatch):
+    monkeypatch.setenv("RNNGRAPH_TARGET", "cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TargetFallbackWarning)
+        test_rnn_gradients_match_tf1(name)
 
 
 def test_every_case_has_gradient_goldens():

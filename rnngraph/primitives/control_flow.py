@@ -50,9 +50,11 @@ def saved_specs(op_type, attrs, specs=None):
     return list(specs)
 
 
-def _zeros(tensor):
-    shape = [d or 0 for d in tensor.shape.dims] if tensor.shape.ndims is not None else [0]
-    return np.zeros(shape, tensor.dtype.np)
+def _zeros(spec):
+    """Zeros standing for a value that was not computed, of the shape its (specialized) spec
+    gives (unknown dims are 0)."""
+    shape = [d or 0 for d in spec.shape.dims] if spec.shape.ndims is not None else [0]
+    return np.zeros(shape, spec.dtype.np)
 
 
 @register
@@ -68,6 +70,7 @@ class While(_FunctionalOp):
         values = list(inputs[:n])
         cond_caps, body_caps = list(inputs[n:n + n_cond]), list(inputs[n + n_cond:])
         specs = attrs["output_specs"]
+        out_specs = ctx.output_specs
         saved = attrs.get("saved")
         stacks = [[] for _ in saved or ()]
         iteration = 0
@@ -87,12 +90,12 @@ class While(_FunctionalOp):
         if saved is None:
             return values
         return values + [np.asarray(iteration, np.int32)] + [
-            _stack(stack, t) for stack, t in zip(stacks, saved)]
+            _stack(stack, t, spec) for stack, t, spec in zip(stacks, saved, out_specs[n + 1:])]
 
 
-def _stack(values, tensor):
+def _stack(values, tensor, spec):
     if not values:
-        return _zeros(tensor)[None][:0]
+        return _zeros(spec)
     if len({np.shape(v) for v in values}) > 1:
         raise UnimplementedError(message=
             "the gradient of this while loop needs %s from every iteration, and its shape "
@@ -109,6 +112,7 @@ class Cond(_FunctionalOp):
 
     def reference(self, ctx, inputs, attrs):
         n_then = len(attrs["then_branch"].captures)
+        out_specs = ctx.output_specs
         taken = "then_branch" if bool(inputs[0]) else "else_branch"
         args = list(inputs[1:1 + n_then]) if taken == "then_branch" else list(inputs[1 + n_then:])
         saved = attrs.get("saved") or []
@@ -116,4 +120,5 @@ class Cond(_FunctionalOp):
         values = ctx.call(attrs[taken], args, mine)
         n = len(values) - len(mine)
         extra = iter(values[n:])
-        return values[:n] + [next(extra) if branch == taken else _zeros(t) for branch, t in saved]
+        return values[:n] + [next(extra) if branch == taken else _zeros(spec)
+                             for (branch, _), spec in zip(saved, out_specs[n:])]

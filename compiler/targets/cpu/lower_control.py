@@ -59,10 +59,9 @@ def lower_while(e, node, ins):
     saving = node.attrs.get("saved") is not None
     if saving:
         trips = e.assign("trips", "np.int64(0)")
-        stacks = [e.assign("saved", "np.empty(%s, %s)" % ("(0,)" if rank(v) == 0 else
-                                                          "(0,%s)" % (" 0," * rank(v)),
-                                                          NP_DTYPE[v.dtype]))
-                  for v in body.outputs[n:]]
+        stacks = [e.assign("saved", "np.empty((0,%s), %s)" % (
+            "".join(" %d," % (d or 0) for d in v.shape.dims[:rank(v)]), NP_DTYPE[v.dtype]))
+                  for v in body.outputs[n:]]  # rows of the value's shape (known dims) from the start
     with e.block("while True:"):
         (c,) = e.emit_function(cond, slots + list(cond_caps))
         with e.block("if not %s:" % c):
