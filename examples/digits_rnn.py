@@ -17,10 +17,9 @@ scikit-learn is only needed for the data: `pip install scikit-learn`, or
 The placeholders have a static batch size (--batch-size), as in pre-Keras TF1 scripts: the
 remainder of each shuffled epoch is dropped, and the test set is evaluated in batches of
 the same size, the last one padded with repeated images that are not counted. With a free
-batch dimension ([None, 8, 8]) the model works the same, but rnngraph's cpu target then
-compiles the LSTM loop for run-time shapes: today that made the training program take
-about 5x longer to compile (167 s vs 35 s on a busy 2-core machine) and each step 5x
-longer to run (8 ms vs 1.6 ms).
+batch dimension ([None, 8, 8]) the model works the same and as fast: rnngraph specializes
+every program to the fed shapes. But each new batch size is a new feed signature, so a
+ragged last batch would compile the train and evaluation programs once more.
 """
 import argparse
 import sys

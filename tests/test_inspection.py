@@ -108,3 +108,29 @@ def test_memory_analysis_counts_the_window_buffers_of_parallel_iterations():
     window = [b for n, b in mem.peak_buffers if n.startswith("window of")]
     assert window == [50 * 2 * 4 * 64 * 4], mem  # P steps x batch x 4*hidden floats
     assert peaks[50] > peaks[1]
+
+
+def test_loops_are_specialized_to_the_fed_batch(sess):
+    """A `[None, ...]` placeholder fed a batch of 4: the loop state, the TensorArray reads and
+    (for the gradient) the saved values are all static, and no shape is saved per step (each
+    folds to a constant), where the build-time shape invariants say `[?, 5]`."""
+    x = tf.placeholder(tf.float32, [None, 6, 3])
+    out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(5), x, dtype=tf.float32)
+    grads = tf.gradients(tf.reduce_sum(out), tf.trainable_variables())
+    fn = sess.lower(grads, {x: np.zeros((4, 6, 3))}).optimized()
+    loops = [n for n in fn.walk() if n.type == "While"]
+    assert len(loops) == 2  # forward and backward
+    for loop in loops:
+        body = loop.bodies["body"]
+        for v in body.outputs + [o for n in body.nodes for o in n.outputs]:
+            if v.dtype.name != "tensor_array":
+                assert v.shape.is_fully_defined(), (loop.name, v.name, v.shape)
+    forward = next(n for n in loops if "grad" not in n.name)
+    saved = forward.bodies["body"].outputs[forward.attrs["n_vars"]:]
+    assert saved and not any(v.node is not None and v.node.type == "Shape" for v in saved), \
+        [v.name for v in saved]
+    assert all(v.shape.ndims == 0 or v.dtype.is_floating or v.dtype.name == "bool" for v in saved)
+    # only the weights' gradients are fetched: the backward loop carries no input gradient array
+    backward = next(n for n in loops if "grad" in n.name)
+    assert not any(v.dtype.name == "tensor_array" and "TensorArrayGrad" in (v.node.name if v.node else "")
+                   for v in backward.inputs[:backward.attrs["n_vars"]])

@@ -51,6 +51,11 @@ def _write_atomic(path, text):
         raise
 
 
+def _read(path):
+    with open(path) as f:
+        return f.read()
+
+
 def _forget(directory, name):
     """Delete a cache entry: the module and Numba's index/data files for it."""
     for root in (directory, os.path.join(directory, "__pycache__")):
@@ -89,7 +94,7 @@ def load(source, entry="program"):
     path = os.path.join(directory, name + ".py")
     for attempt in (1, 2):
         try:
-            if not os.path.exists(path) or open(path).read() != source:
+            if not os.path.exists(path) or _read(path) != source:
                 _write_atomic(path, source)
             module = sys.modules.get(name)
             if module is None:
