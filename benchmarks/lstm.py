@@ -404,13 +404,20 @@ def main():
             for r in size["ms"].values()]
     busy += [r["others_busy"] or 0 for row in report.get("parallel_iterations", {}).values()
              for r in row.values()]
-    print("other processes used up to %d%% of the CPUs during the measurements; * marks over "
-          "%d%%: unreliable, 2 OpenMP/BLAS threads can slow down 100x when a core is taken"
-          % (100 * max(busy), 100 * BUSY))
-    if args.json:
-        with open(args.json, "w") as fh:
+    finish(report, busy, args.json)
+
+
+def finish(report, busy, json_path):
+    """Print how busy the machine was during the timings (fractions per measurement) and
+    write the report as JSON when asked."""
+    if busy:
+        print("other processes used up to %d%% of the CPUs during the measurements; * marks "
+              "over %d%%: unreliable, 2 OpenMP/BLAS threads can slow down 100x when a core is "
+              "taken" % (100 * max(busy), 100 * BUSY))
+    if json_path:
+        with open(json_path, "w") as fh:
             json.dump(report, fh, indent=1, default=str)
-        print("wrote", args.json)
+        print("wrote", json_path)
 
 
 if __name__ == "__main__":

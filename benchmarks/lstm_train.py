@@ -25,8 +25,8 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 # lstm sets TF_USE_LEGACY_KERAS and TF_CPP_MIN_LOG_LEVEL before anything imports TF
-from lstm import (BUSY, FRAMEWORKS, SIZES, THREADS, TOLERANCE, argument_parser,  # noqa: E402
-                  chosen_sizes_and_frameworks, environment,
+from lstm import (FRAMEWORKS, SIZES, THREADS, TOLERANCE, argument_parser,  # noqa: E402
+                  chosen_sizes_and_frameworks, environment, finish,
                   fmt_bytes, make_problem, peak_memory, resolve_target, run_table,
                   setup_rnngraph, setup_tf1, setup_torch, torch_layout)
 
@@ -249,14 +249,7 @@ def main():
         run_long(frameworks, long_dims, target, args.long_timeout, report)
     busy = [r["others_busy"] or 0 for size in report["results"].values()
             for r in size["ms"].values()]
-    if busy:
-        print("other processes used up to %d%% of the CPUs during the timings; * marks over "
-              "%d%%: unreliable, 2 OpenMP/BLAS threads can slow down 100x when a core is "
-              "taken" % (100 * max(busy), 100 * BUSY))
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(report, fh, indent=1, default=str)
-        print("wrote", args.json)
+    finish(report, busy, args.json)
 
 
 if __name__ == "__main__":

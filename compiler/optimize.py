@@ -112,15 +112,7 @@ def cse(fn, replace):
 
 def dce(fn):
     """Keep the nodes the outputs and targets need (data and control edges)."""
-    live = set()
-    work = [v.node for v in fn.outputs if v.node is not None] + list(fn.targets)
-    while work:
-        node = work.pop()
-        if node.id in live:
-            continue
-        live.add(node.id)
-        work.extend(v.node for v in node.inputs if v.node is not None)
-        work.extend(node.control)
+    live = _needed_nodes(fn, fn.outputs, fn.targets)
     fn.nodes = [n for n in fn.nodes if n.id in live]
     for node in fn.nodes:
         node.control = [c for c in node.control if c.id in live]
@@ -134,10 +126,10 @@ def _used_values(fn):
     return used
 
 
-def _needed_nodes(fn, values):
-    """ids of the nodes of `fn` that computing `values` runs."""
+def _needed_nodes(fn, values, targets=()):
+    """ids of the nodes of `fn` that computing `values` (and running `targets`) runs."""
     live = set()
-    work = [v.node for v in values if v.node is not None]
+    work = [v.node for v in values if v.node is not None] + list(targets)
     while work:
         node = work.pop()
         if node.id in live:
@@ -188,8 +180,7 @@ def _prune_while(node, used):
         live |= more
     keep = sorted(live)
     if len(keep) == n and len(keep_saved) == n_saved and keep_trips == saving:
-        caps_changed = _prune_captures(node, n, cond_uses, reads)
-        return caps_changed
+        return _prune_captures(node, n, cond_uses, reads)
     body.outputs = [body.outputs[i] for i in keep] + [body.outputs[n + k] for k in keep_saved]
     body.args = [body.args[i] for i in keep] + body.args[n:]
     cond.args = [cond.args[i] for i in keep] + cond.args[n:]
