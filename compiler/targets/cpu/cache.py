@@ -70,10 +70,12 @@ def _forget(directory, name):
     sys.modules.pop(name, None)
 
 
-def forget_compiled(source):
-    """Drop a program's cache entry and the kernels' Numba cache files (called when loading
-    machine code failed, e.g. a corrupt index), so the next load compiles afresh."""
-    _forget(cache_dir(), module_name(source))
+def forget_compiled(sources):
+    """Drop the cache entries of `sources` (a program and the functions it calls) and the
+    kernels' Numba cache files (called when loading machine code failed, e.g. a corrupt
+    index), so the next load compiles afresh."""
+    for source in sources:
+        _forget(cache_dir(), module_name(source))
     kernel_cache = os.path.join(os.path.dirname(os.path.abspath(__file__)), "__pycache__")
     if os.path.isdir(kernel_cache):
         for f in os.listdir(kernel_cache):
@@ -84,26 +86,42 @@ def forget_compiled(source):
                     pass
 
 
-def load(source, entry="program"):
-    """The compiled `entry` function of `source` (imported from the cache, written if new).
+def generated(name):
+    """The generated module `name` of the cache directory (imported once per process).
+    Generated modules import the outlined functions they call through this."""
+    module = sys.modules.get(name)
+    if module is None:
+        spec = importlib.util.spec_from_file_location(name, os.path.join(cache_dir(), name + ".py"))
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        sys.modules[name] = module
+    return module
+
+
+def _write(source):
+    """Write `source` under its cache name unless it is there already; returns the path."""
+    path = os.path.join(cache_dir(), module_name(source) + ".py")
+    if not os.path.exists(path) or _read(path) != source:
+        _write_atomic(path, source)
+    return path
+
+
+def load(source, entry="program", callees=()):
+    """The compiled `entry` function of `source` (imported from the cache, written if new),
+    after writing the sources of the generated modules it imports (`callees`).
 
     Returns (function, path of the module).
     """
     directory = cache_dir()
     name = module_name(source)
-    path = os.path.join(directory, name + ".py")
     for attempt in (1, 2):
         try:
-            if not os.path.exists(path) or _read(path) != source:
-                _write_atomic(path, source)
-            module = sys.modules.get(name)
-            if module is None:
-                spec = importlib.util.spec_from_file_location(name, path)
-                module = importlib.util.module_from_spec(spec)
-                spec.loader.exec_module(module)
-                sys.modules[name] = module
-            return getattr(module, entry), path
+            for callee in callees:
+                _write(callee)
+            path = _write(source)
+            return getattr(generated(name), entry), path
         except (SyntaxError, ImportError, EOFError, OSError, ValueError, AttributeError):
             if attempt == 2:
                 raise
-            _forget(directory, name)
+            for text in (source,) + tuple(callees):
+                _forget(directory, module_name(text))

@@ -11,6 +11,7 @@ the executable turns that into the rnngraph error type with the message of the o
 failed (compiler/targets/cpu/checks.py). Lowering rules per op type live in lower_*.py.
 """
 import contextlib
+import keyword
 import re
 
 import numpy as np
@@ -20,6 +21,10 @@ from rnngraph.framework import dtypes
 NP_DTYPE = {dtypes.float32: "np.float32", dtypes.float64: "np.float64", dtypes.int32: "np.int32",
             dtypes.int64: "np.int64", dtypes.bool: "np.bool_"}
 LOWERINGS = {}
+# Names of the generated modules' imports and of the functions' fixed parameters.
+RESERVED = {"np", "math", "njit", "kernels", "generated", "program", "outlined", "var_init", "ids",
+            "rng", "err_i", "err_f", "min", "max", "abs", "range", "len"}
+OUTLINED = {}  # op type -> fn(emitter, node, rule, ins): output exprs, or None to inline (outline.py)
 
 
 def lowering(*op_types):
@@ -62,7 +67,13 @@ class Check:
 
 
 class Emitter:
-    def __init__(self):
+    """Emits one generated function. `parent` is set for an outlined function (outline.py):
+    its names come from the ops' short names (not the graph's scopes), its variable init
+    flags and check ids are relative to the `ids` argument, so that identical loops emit
+    identical source wherever they occur and share one compiled, cached function."""
+
+    def __init__(self, parent=None):
+        self.parent = parent
         self.lines = []
         self.level = 1
         self.used = set()
@@ -77,6 +88,10 @@ class Emitter:
         self.skipped = set()        # nodes whose value a planned rewrite made unnecessary
         self.verified = set()       # variables checked initialized at entry (never assigned)
         self.globals = {}           # module-level scalar constants: name -> defining expression
+        self.prologue = {}          # outlined: constant arrays made on entry: definition -> name
+        self.int_args = {}          # outlined: integer constants passed as arguments: name -> (value, dtype)
+        self.modules = []           # (module name, source) of outlined functions, callees first
+        self.imports = []           # module names of the outlined functions this one calls
 
     # --- text ---------------------------------------------------------------------------------
     def line(self, text):
@@ -89,8 +104,19 @@ class Emitter:
         yield
         self.level -= 1
 
+    def label(self, name):
+        """How a graph name appears in the source: as is at top level; in an outlined
+        function only its last component without numeric parts (`.../cond_4_grad/add_3:0`
+        -> `add`, `cond_4_grad` -> `cond_grad`), so the source does not depend on where the loop sits in the graph."""
+        if self.parent is None:
+            return name
+        return re.sub(r"[_:]\d+(?=[_:]|$)", "", name.rsplit("/", 1)[-1]) or "t"
+
     def fresh(self, hint):
+        hint = self.label(hint)
         base = re.sub(r"\W", "_", hint).strip("_")[-40:].lstrip("_0123456789") or "t"
+        if base in RESERVED or keyword.iskeyword(base) or re.match(r"(var_\d+|rg_)", base):
+            base = "t_" + base
         name, k = base, 1
         while name in self.used:
             k += 1
@@ -111,6 +137,8 @@ class Emitter:
         code: a typed literal such as `np.float32(0.5)` inline would be a call that Numba
         types and lowers at every use, the largest part of a program's compile time."""
         value = np.asarray(value, dtype=dtype.np).item()
+        if self.parent is not None and dtype.is_integer:
+            return self.int_arg(value, dtype)
         if dtype is dtypes.bool:
             return "True" if value else "False"
         if isinstance(value, float) and not np.isfinite(value):
@@ -125,13 +153,33 @@ class Emitter:
         self.globals[name] = definition
         return name
 
+    def int_arg(self, value, dtype):
+        """An integer constant of an outlined function, passed as an argument: integers are
+        mostly step indices and sizes that differ between otherwise identical loops (the
+        per-step Conds of static_rnn), so freezing them would split the shared function."""
+        name = self.fresh("I_" + dtype.name.upper())  # one per use: equal values may differ elsewhere
+        self.int_args[name] = (value, dtype)
+        return name
+
     def const(self, value, dtype, hint="c"):
         value = np.asarray(value, dtype=dtype.np)
         if value.ndim == 0:
             return self.literal(value, dtype)
+        if self.parent is not None and value.size and (value == value.flat[0]).all():
+            return self.filled(value.shape, value.flat[0], dtype)
         name = self.fresh("const_" + hint)
         self.const_args.append((name, np.ascontiguousarray(value)))
         return name
+
+    def filled(self, shape, value, dtype):
+        """An outlined function's constant array of one value (zeros of a gradient, mostly),
+        made once on entry instead of passed in: fewer arguments, and the same source for
+        loops that differ only in such constants."""
+        definition = "np.full((%s), %s, %s)" % ("".join("%d, " % d for d in shape),
+                                                  self.literal(value, dtype), NP_DTYPE[dtype])
+        if definition not in self.prologue:
+            self.prologue[definition] = self.fresh("filled")
+        return self.prologue[definition]
 
     def expr(self, value):
         if value in self.exprs:
@@ -158,7 +206,7 @@ class Emitter:
         self.checks.append(Check(node, error, fmt))
         k = len(self.checks)
         with self.block("if %s:" % condition):
-            self.line("err_i[0] = %d" % k)
+            self.line("err_i[0] = %s" % (k if self.parent is None else "ids[0] + %d" % k))
             for i, v in enumerate(values[:16]):
                 self.line("err_f[%d] = %s" % (i, v))
             for statement in statements:
@@ -167,11 +215,20 @@ class Emitter:
             # exception-return machinery, which made up 40% of a gradient program's compile.
             self.line("kernels.raise_check()")
 
-    def check_initialized(self, k, node):
+    def init_flag(self, k):
+        """The expression of variable k's initialized flag."""
+        return "var_init[%s]" % (k if self.parent is None else "ids[%d]" % (k + 1))
+
+    def is_verified(self, k):
         if k in self.verified:
+            return True
+        return self.parent is not None and self.parent.is_verified(self.parent.var_index(self.var_ops[k]))
+
+    def check_initialized(self, k, node):
+        if self.is_verified(k):
             return
         op = self.var_ops[k]
-        self.fail_if("not var_init[%d]" % k, node, "FailedPreconditionError",
+        self.fail_if("not %s" % self.init_flag(k), node, "FailedPreconditionError",
                      lambda v, name=op.name: "Attempting to use uninitialized value %s" % name)
 
     # --- functions ----------------------------------------------------------------------------
@@ -195,9 +252,13 @@ class Emitter:
             if v in self.refs and i not in node.prim.ref_inputs:
                 self.check_initialized(self.refs[v], node)
             ins.append(None if v.node in self.skipped else self.expr(v))
-        self.line("# %s = %s(%s)" % (", ".join(o.name for o in node.outputs) or "()", node.type,
-                                     ", ".join(v.name or "?" for v in node.inputs)))
-        outs = rule(self, node, ins)
+        self.line("# %s = %s(%s)" % (", ".join(self.label(o.name) for o in node.outputs) or "()",
+                                     node.type, ", ".join(self.label(v.name or "?") for v in node.inputs)))
+        outs = None
+        if node.type in OUTLINED:
+            outs = OUTLINED[node.type](self, node, rule, ins)
+        if outs is None:
+            outs = rule(self, node, ins)
         for v, e in zip(node.outputs, outs or ()):
             self.exprs[v] = e
 

@@ -64,7 +64,7 @@ def lower_assign(e, node, ins):
                       lambda v, s=var_shape: "Assign requires shapes of both tensors to match. "
                       "lhs shape= %s" % s.short())
         e.line("kernels.assign(%s, %s)" % (buf, ins[1]))
-    e.line("var_init[%d] = True" % k)
+    e.line("%s = True" % e.init_flag(k))
     e.refs[node.outputs[0]] = k
     return [e.exprs[node.inputs[0]]]
 
@@ -84,7 +84,7 @@ def lower_assign_update(e, node, ins):
 
 @lowering("IsVariableInitialized")
 def lower_is_initialized(e, node, ins):
-    return ["var_init[%d]" % _var(e, node)]
+    return [e.init_flag(_var(e, node))]
 
 
 @lowering("Assert")
