@@ -7,6 +7,9 @@ Passes, each a plain function, applied to the program and every nested body:
   broadcasting ops sum to the input's shape, which specialization usually shows equal);
 - cse: pure nodes with the same type, inputs and attributes are computed once;
 - transpose folding: MatMul of a 2-D Transpose flips the MatMul's transpose flag;
+- slice gradients assembled: a sum of StridedSliceGrads that tile one axis (the gradient of
+  an LSTM's or GRU's split gates) becomes one Concat of their gradients, instead of a zero
+  tensor per piece and their sum;
 - dce: only nodes the outputs (and Session targets) need, through data and control edges;
 - loop pruning (after the others, outermost loops first): a While keeps only the loop
   variables something needs (its used outputs, its condition, or other needed variables),
@@ -19,6 +22,10 @@ with `const` set and no producing node.
 import numpy as np
 
 from rnngraph.framework.func_graph import FuncGraph
+from rnngraph.framework.primitive import lookup
+from rnngraph.primitives.shape import strided_index
+
+from .ir import Node
 
 
 def optimize(fn):
@@ -36,6 +43,7 @@ def _simplify(fn):
     forward_identities(fn, replace)
     fold_transposes_into_matmul(fn, replace)
     cse(fn, replace)
+    assemble_slice_gradients(fn)
     dce(fn)
 
 
@@ -80,6 +88,98 @@ def fold_transposes_into_matmul(fn, replace):
                 node.inputs[i] = src.inputs[0]
                 attrs[flag] = not attrs.get(flag, False)
         node.attrs = attrs
+
+
+class _Assembled(Node):
+    """The Concat that replaces a sum of tiling StridedSliceGrads (it keeps the sum's
+    output Values, so readers are unchanged)."""
+
+    def __init__(self, root, pieces, axis):
+        self.op = root.op
+        self.prim = lookup("Concat")
+        self.type = "Concat"
+        self.attrs = {"axis": axis}
+        self.inputs = list(pieces)
+        self.outputs = root.outputs
+        for v in self.outputs:
+            v.node = self
+        self.control = []
+        self.bodies = {}
+        self.id = root.id
+
+
+def assemble_slice_gradients(fn):
+    """Add trees whose leaves are StridedSliceGrads of one static shape, tiling one axis with
+    unit strides, become Concat(leaf gradients in order, axis)."""
+    uses = {}
+    for node in fn.nodes:
+        for v in node.inputs:
+            uses[v.id] = uses.get(v.id, 0) + 1
+    for v in fn.outputs:
+        uses[v.id] = uses.get(v.id, 0) + 1
+    done = set()
+    for i in range(len(fn.nodes) - 1, -1, -1):
+        root = fn.nodes[i]
+        if root.type != "Add" or root.id in done or root.control:
+            continue
+        leaves, adds = [], []
+        if not _add_tree(root, uses, leaves, adds, top=True) or len(leaves) < 2:
+            continue
+        tiling = _tiling(leaves, root.outputs[0])
+        if tiling is None:
+            continue
+        axis, pieces = tiling
+        done.update(a.id for a in adds)
+        fn.nodes[i] = _Assembled(root, pieces, axis)
+
+
+def _add_tree(node, uses, leaves, adds, top=False):
+    """Collect the StridedSliceGrad leaves of an Add tree whose inner values are used once."""
+    if node is None or node.control or (not top and uses.get(node.outputs[0].id) != 1):
+        return False
+    if node.type == "StridedSliceGrad":
+        leaves.append(node)
+        return True
+    if node.type != "Add" or any(v.shape != node.outputs[0].shape for v in node.inputs):
+        return False
+    adds.append(node)
+    return all(_add_tree(v.node, uses, leaves, adds) for v in node.inputs)
+
+
+def _tiling(leaves, out):
+    """(axis, leaf gradients in axis order) when the leaves' slices tile one axis of `out`."""
+    if not out.shape.is_fully_defined():
+        return None
+    dims = out.shape.as_list()
+    spans = []
+    for leaf in leaves:
+        shape, b, e, s, dy = leaf.inputs
+        if any(v.const is None for v in (shape, b, e, s)) or \
+                [int(d) for d in shape.const] != dims or leaf.attrs.get("shrink_axis_mask") or \
+                leaf.attrs.get("new_axis_mask") or leaf.attrs.get("ellipsis_mask"):
+            return None
+        index = strided_index([int(x) for x in b.const], [int(x) for x in e.const],
+                              [int(x) for x in s.const], leaf.attrs)
+        if len(index) > len(dims):
+            return None
+        ranges = [sl.indices(d) for sl, d in zip(index, dims)] + [(0, d, 1) for d in dims[len(index):]]
+        partial = [k for k, (lo, hi, st) in enumerate(ranges) if (lo, hi, st) != (0, dims[k], 1)]
+        if len(partial) != 1 or ranges[partial[0]][2] != 1:
+            return None
+        extent = [hi - lo for lo, hi, _ in ranges]
+        if dy.shape.as_list() != extent:
+            return None
+        spans.append((ranges[partial[0]][0], ranges[partial[0]][1], partial[0], dy))
+    spans.sort(key=lambda t: t[0])
+    axis = spans[0][2]
+    edge = 0
+    for lo, hi, k, _ in spans:
+        if k != axis or lo != edge:
+            return None
+        edge = hi
+    if edge != dims[axis]:
+        return None
+    return axis, [dy for _, _, _, dy in spans]
 
 
 def _attr_key(value):

@@ -10,6 +10,9 @@ The pattern every TF1 RNN cell produces is recognized:
 which is y = x_t @ W[:dx] + h @ W[dx:]. The first term of P consecutive steps is one
 matrix product [P*batch, dx] @ W[:dx] computed when a window starts; each step then only
 multiplies its recurrent part. P = 1 is strictly sequential, with the smallest buffer.
+
+Backward loops get the converse (DeferredProduct): a weight gradient summed over the steps
+is computed after the loop, in one product over all of them.
 """
 
 
@@ -41,12 +44,7 @@ def plan_while(node):
     counters = _induction_args(body, n)
     invariant = set(a.id for a in body.args[n:])
     written = {v.id for b in body.walk() for v in b.inputs[:1] if b.type in ("Assign", "AssignAdd", "AssignSub")}
-    uses = {}
-    for b in body.nodes:
-        for v in b.inputs:
-            uses.setdefault(v.id, []).append(b)
-    for v in body.outputs:
-        uses.setdefault(v.id, []).append(None)
+    uses = _uses(body)
     plans = []
     for mm in body.nodes:
         if mm.type != "MatMul" or mm.attrs.get("transpose_a") or mm.attrs.get("transpose_b"):
@@ -73,6 +71,67 @@ def plan_while(node):
         plan.ta_size = _tensor_array_size(node.inputs[body.args.index(ta_arg) + n_cond])
         plans.append(plan)
     return plans
+
+
+class DeferredProduct:
+    """A loop variable that sums a weight gradient, `acc' = acc + stack[r]^T @ g`, with
+    `stack` a loop-invariant saved stack read one row per step (`slice`) and g computed in
+    the step. The backward loop of every RNN cell has one per weight matrix. Deferred, the
+    step only adds g into row r of a buffer of the stack's rows, and after the loop one
+    product `stack[rows*batch, k]^T @ buffer[rows*batch, n]` replaces the per-step ones
+    (PyTorch computes weight gradients this way): one large gemm instead of a small one per
+    step. The sum is the same up to floating-point rounding order."""
+
+    def __init__(self, index, add, matmul, slice_node, stack_arg, grad):
+        self.index = index            # the loop variable's position
+        self.acc_arg = add.inputs[1 - add.inputs.index(matmul.outputs[0])]  # its body arg
+        self.add = add                # acc + product (the body's output `index`)
+        self.matmul = matmul          # stack[r]^T @ g
+        self.slice = slice_node       # stack[r] (kept: it validates r)
+        self.stack_arg = stack_arg    # body arg holding the stack (a capture)
+        self.grad = grad              # g [batch, n]
+        self.row = slice_node.inputs[1].node.inputs[0]  # r (the slice's begin is [r])
+
+
+def plan_deferred(node):
+    """The weight-gradient sums of one While node that can be deferred (may be empty)."""
+    body, cond = node.bodies["body"], node.bodies["cond"]
+    n = node.attrs["n_vars"]
+    uses = _uses(body)
+    cond_uses = _uses(cond)
+    plans = []
+    for k in range(n):
+        arg, add = body.args[k], body.outputs[k].node
+        if add is None or add.type != "Add" or len(add.inputs) != 2 or arg not in add.inputs or \
+                uses.get(arg.id) != [add] or cond_uses.get(cond.args[k].id) or \
+                uses.get(add.outputs[0].id) != [None]:
+            continue
+        mm = add.inputs[1 - add.inputs.index(arg)].node
+        if mm is None or mm.type != "MatMul" or not mm.attrs.get("transpose_a") or \
+                mm.attrs.get("transpose_b") or uses.get(mm.outputs[0].id) != [add] or \
+                not mm.outputs[0].dtype.is_floating or not arg.shape.is_fully_defined() or \
+                mm.outputs[0].shape.as_list() != arg.shape.as_list():
+            continue
+        sl, grad = mm.inputs[0].node, mm.inputs[1]
+        if sl is None or sl.type != "StridedSlice" or sl.attrs.get("shrink_axis_mask") != 1 or \
+                sl.attrs.get("ellipsis_mask") or sl.attrs.get("new_axis_mask") or \
+                sl.inputs[0] not in body.args[n:] or sl.inputs[1].node is None or \
+                sl.inputs[1].node.type != "ExpandDims" or sl.inputs[0].shape.ndims != 3 or \
+                not grad.shape.is_fully_defined() or grad.shape.ndims != 2:
+            continue
+        plans.append(DeferredProduct(k, add, mm, sl, sl.inputs[0], grad))
+    return plans
+
+
+def _uses(fn):
+    """Value id -> the nodes of `fn` reading it (None for each time it is an output)."""
+    uses = {}
+    for b in fn.nodes:
+        for v in b.inputs:
+            uses.setdefault(v.id, []).append(b)
+    for v in fn.outputs:
+        uses.setdefault(v.id, []).append(None)
+    return uses
 
 
 def _tensor_array_size(value):

@@ -224,3 +224,75 @@ def test_gradients_agree_with_reference(name):
         warnings.simplefilter("error", TargetFallbackWarning)
         got = _run_on("cpu", build)
     _assert_same(ref, got)
+
+
+def _lstm_gradient_case(tf, bidirectional=False):
+    x = tf.placeholder(tf.float32, [3, 6, 4], name="x")
+    lengths = tf.placeholder(tf.int32, [3], name="lengths")
+    if bidirectional:
+        (fw, bw), _ = tf.nn.bidirectional_dynamic_rnn(
+            tf.nn.rnn_cell.LSTMCell(5, name="fw_cell"), tf.nn.rnn_cell.LSTMCell(5, name="bw_cell"), x,
+            sequence_length=lengths, dtype=tf.float32)
+        loss = tf.reduce_sum(fw * fw) + tf.reduce_sum(bw)
+    else:
+        out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(5), x, sequence_length=lengths,
+                                   dtype=tf.float32, parallel_iterations=2)
+        loss = tf.reduce_sum(out * out)
+    grads = tf.gradients(loss, tf.trainable_variables() + [x])
+    feed = {x: np.random.RandomState(0).randn(3, 6, 4), lengths: [6, 2, 0]}
+    return grads, feed
+
+
+def test_weight_gradients_are_one_product_after_the_backward_loop():
+    """plan_loops.DeferredProduct: the backward loop adds each step's gate gradient into a
+    buffer row and the kernel gradient is one product after the loop; the gate gradients
+    are assembled by one Concat; same values as the reference (sequence lengths, a
+    zero-length row, parallel_iterations=2)."""
+    graph = tf.Graph()
+    with graph.as_default():
+        grads, feed = _lstm_gradient_case(tf)
+        with tf.Session("cpu", graph=graph) as sess:
+            src = sess.lower(grads, feed).compile("cpu").source()
+    assert src.count("kernels.add_into_row(") == 1 and src.count("kernels.add_product_t(") == 1
+    # optimize.assemble_slice_gradients: the gates' gradient is one Concat, not a sum of
+    # four zero-padded StridedSliceGrads
+    assert "= StridedSliceGrad(" not in src and src.count("= Concat(") >= 1
+    _assert_same(_run_on("reference", _lstm_gradient_case), _run_on("cpu", _lstm_gradient_case))
+
+
+def test_identical_loops_share_one_outlined_function():
+    """Both directions of a bidirectional RNN (same sizes) call one outlined forward loop and
+    one outlined backward loop: the generated modules are named by a hash of their source."""
+    graph = tf.Graph()
+    with graph.as_default():
+        grads, feed = _lstm_gradient_case(tf, bidirectional=True)
+        with tf.Session("cpu", graph=graph) as sess:
+            src = sess.lower(grads, feed).compile("cpu").source()
+    program = src.split("\n# ---- ")[0]
+    callees = src.split("\n# ---- ")[1:]
+    loops = [c for c in callees if "while True:" in c]
+    assert len(loops) == 2, [c.splitlines()[0] for c in callees]
+    for c in loops:
+        name = c.split(".py ----")[0]
+        assert program.count("%s.outlined(" % name) == 2
+    _assert_same(_run_on("reference", lambda tf: _lstm_gradient_case(tf, True)),
+                 _run_on("cpu", lambda tf: _lstm_gradient_case(tf, True)))
+
+
+@pytest.mark.parametrize("pieces", ["masks", "negative", "gap", "overlap"])
+def test_sums_of_slice_gradients_agree_with_reference(pieces):
+    """optimize.assemble_slice_gradients turns tiling slices' gradients into one Concat and
+    leaves the others (a gap or an overlap) as they are: both agree with the reference."""
+    def build(tf):
+        x = tf.placeholder(tf.float32, [3, 7], name="x")
+        if pieces == "masks":
+            parts = [x[:, :2], x[:, 2:5], x[:, 5:]]
+        elif pieces == "negative":
+            parts = [x[:, -7:-4], x[:, -4:]]
+        elif pieces == "gap":
+            parts = [x[:, :2], x[:, 3:]]
+        else:
+            parts = [x[:, :4], x[:, 3:]]
+        loss = tf.add_n([tf.reduce_sum(tf.sin(p) * (k + 1.0)) for k, p in enumerate(parts)])
+        return tf.gradients(loss, [x]), {x: np.random.RandomState(2).randn(3, 7)}
+    _assert_same(_run_on("reference", build), _run_on("cpu", build))

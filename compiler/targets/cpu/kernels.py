@@ -657,6 +657,28 @@ def matmul_add(a, b, c):
 
 
 @njit(cache=True)
+def add_into_row(rows, r, g):
+    """rows[r] += g for a 2-D g (r < 0 counts from the end, as the slice that read it)."""
+    if r < 0:
+        r += rows.shape[0]
+    for i in range(g.shape[0]):
+        for j in range(g.shape[1]):
+            rows[r, i, j] += g[i, j]
+
+
+@njit(cache=True)
+def add_product_t(acc, stack, rows):
+    """acc + stack[s, b, k]^T @ rows[s, b, n] over all s and b, as a new [k, n] array: the
+    weight gradient of a loop, summed in one product (plan_loops.DeferredProduct)."""
+    out = acc.copy()
+    s, b, k = stack.shape
+    if s * b > 0:
+        gemm_into(np.ascontiguousarray(stack).reshape((s * b, k)),
+                  rows.reshape((s * b, rows.shape[2])), out, True, False, 1.0)
+    return out
+
+
+@njit(cache=True)
 def matmul(a, b, trans_a, trans_b):
     """op(a) @ op(b) for float matrices, as a new C-contiguous array."""
     m = a.shape[1] if trans_a else a.shape[0]

@@ -4,7 +4,7 @@ native `while` loop and an `if`, so a whole recurrent loop runs without Python p
 Loop variables and branch results are kept C-contiguous and of their exact dtype so Numba
 gives each one a single type; TensorArrays travel as their four parts.
 """
-from ...plan_loops import plan_while
+from ...plan_loops import plan_deferred, plan_while
 from .emitter import NP_DTYPE, TAExpr, lowering, rank
 
 
@@ -56,6 +56,8 @@ def lower_while(e, node, ins):
     cond_caps, body_caps = ins[n:n + n_cond], ins[n + n_cond:]
     for plan in plan_while(node):
         _windowed_projection(e, plan, node.attrs.get("parallel_iterations", 10))
+    deferred = [(plan, _deferred_product(e, plan, body_caps[body.args.index(plan.stack_arg) - n]))
+                for plan in plan_deferred(node)]
     saving = node.attrs.get("saved") is not None
     if saving:
         trips = e.assign("trips", "np.int64(0)")
@@ -70,6 +72,8 @@ def lower_while(e, node, ins):
         if saving:
             _save_step(e, node, trips, stacks, body.outputs[n:], outs[n:])
         _store(e, slots, node.outputs, outs[:n])
+    for plan, (stack, rows) in deferred:
+        e.line("%s = kernels.add_product_t(%s, %s, %s)" % (slots[plan.index], slots[plan.index], stack, rows))
     if not saving:
         return slots
     return slots + [e.assign("trip_count", "np.int32(%s)" % trips)] + [
@@ -158,3 +162,23 @@ def _windowed_projection(e, plan, p):
         return [e.assign(node.outputs[0].name or "matmul",
                          "kernels.matmul_add(%s, %s[%d:], %s)" % (e.expr(plan.rest), w, dx, row))]
     e.overrides[plan.matmul] = emit
+
+
+def _deferred_product(e, plan, stack):
+    """Each step adds its g into row r of a zeroed [rows, batch, n] buffer instead of
+    adding stack[r]^T @ g to the loop variable, which passes through the loop unchanged;
+    lower_while adds stack^T @ buffer after the loop (plan_loops.DeferredProduct)."""
+    dims = plan.grad.shape.as_list()
+    rows = e.assign("deferred_rows", "np.zeros((%s.shape[0], %d, %d), %s)"
+                    % (stack, dims[0], dims[1], NP_DTYPE[plan.grad.dtype]))
+
+    def accumulate(e, node, ins):
+        r = e.expr(plan.row)
+        e.line("kernels.add_into_row(%s, %s, %s)" % (rows, r, e.expr(plan.grad)))
+        return [None]
+
+    def pass_through(e, node, ins):
+        return [e.expr(plan.acc_arg)]
+    e.overrides[plan.matmul] = accumulate
+    e.overrides[plan.add] = pass_through
+    return stack, rows

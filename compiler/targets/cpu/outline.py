@@ -8,8 +8,9 @@ come from the ops' short names (Emitter.label), and everything that depends on t
 surrounding program arrives as arguments:
 - its inputs (TensorArrays as their four parts; scalars re-typed so Numba never
   specializes on a literal value);
-- the constant arrays it uses and the buffers of the variables it touches (`var_j`, local
-  numbering), with `var_init` and `ids` = [first check id - 1, the program's index of each
+- its integer constants (step indices differ between otherwise identical steps) and
+  non-uniform constant arrays; uniform ones (gradient zeros) are made on entry;
+- the buffers of the variables it touches (`var_j`, local numbering), with `var_init` and `ids` = [first check id - 1, the program's index of each
   variable] to reach the init flags and number its failed checks;
 - a view of the rows of `rng` its random ops own.
 Identical loops (forward and backward directions, the layers of a stack, the per-step Cond
