@@ -114,7 +114,7 @@ def _peak(fn, unknown, loops):
             inner = max(inner, body_peak)
             if node.type == "While" and key == "body":
                 p = node.attrs.get("parallel_iterations", 10)
-                planned = _window_buffers(node, p)
+                planned = _planned_buffers(node, p)
                 loops.append((node.name, p, node.attrs.get("swap_memory", False), body_peak))
         inner += sum(b for _, b in planned)
         for v in node.outputs:
@@ -133,11 +133,12 @@ def _peak(fn, unknown, loops):
     return peak, at_peak
 
 
-def _window_buffers(node, p):
-    """[(name, bytes)] of the loop planner's window buffers in While `node`: P steps of
-    each batched input projection (compiler/plan_loops.py), live while the loop runs; this
-    is how parallel_iterations moves the peak."""
-    from .plan_loops import plan_while
+def _planned_buffers(node, p):
+    """[(name, bytes)] of the loop planner's buffers in While `node` (compiler/plan_loops.py),
+    live while the loop runs: the windows of P steps of each batched input projection (how
+    parallel_iterations moves the peak), and the rows of each deferred weight gradient (one
+    per row of the saved stack it multiplies)."""
+    from .plan_loops import plan_deferred, plan_while
     out = []
     for plan in plan_while(node):
         steps = plan.ta_size if plan.ta_size is not None else p
@@ -145,6 +146,15 @@ def _window_buffers(node, p):
         if size is not None:
             out.append(("window of %s (%d steps)" % (plan.matmul.name, min(p, steps)),
                         min(p, steps) * size))
+    body = node.bodies["body"]
+    n_cond = len(node.bodies["cond"].args) - node.attrs["n_vars"]
+    for plan in plan_deferred(node):
+        stack = node.inputs[n_cond + body.args.index(plan.stack_arg)]
+        total = _value_bytes(stack.node, stack) if stack.node is not None else nbytes(stack)
+        row, per = nbytes(plan.slice.outputs[0]), nbytes(plan.grad)
+        if total is not None and row and per is not None:
+            out.append(("gradient rows of %s (%d steps)" % (plan.matmul.name, total // row),
+                        total // row * per))
     return out
 
 

@@ -49,6 +49,10 @@ def test_memory_analysis_of_a_gradient_counts_saves_and_gradient_arrays(sess):
     sizes = dict(mem.peak_buffers)
     grad_arrays = [b for name, b in mem.peak_buffers if "TensorArrayGrad" in name]
     assert grad_arrays and all(b in (10 * 4 * 5 * 4, 10 * 4 * 3 * 4) for b in grad_arrays), sizes
+    # the backward loop's deferred weight gradients (plan_loops.DeferredProduct): one row
+    # of gate gradients [4, 10] and one of candidate gradients [4, 5] per step
+    rows = sorted(b for name, b in mem.peak_buffers if name.startswith("gradient rows of"))
+    assert rows == [10 * 4 * 5 * 4, 10 * 4 * 10 * 4], sizes
 
 
 def test_cost_analysis_counts_matmul_flops_and_loop_trips(sess):

@@ -12,9 +12,11 @@ import numpy as np
 
 from rnngraph import errors
 
-from . import (cache, lower_array, lower_control, lower_elementwise, lower_fused,  # noqa: F401
+from . import (cache, late_link, lower_array, lower_control, lower_elementwise, lower_fused,  # noqa: F401
                lower_state, lower_tensor_array, outline)
 from .emitter import Emitter, TAExpr
+
+late_link.install()
 
 
 def generate(lowered):
