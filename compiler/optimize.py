@@ -10,6 +10,11 @@ Passes, each a plain function, applied to the program and every nested body:
 - slice gradients assembled: a sum of StridedSliceGrads that tile one axis (the gradient of
   an LSTM's or GRU's split gates) becomes one Concat of their gradients, instead of a zero
   tensor per piece and their sum;
+- narrowed products (after loop pruning, which removes unread gradients): MatMul(a, b,
+  transpose_b) read only by a Slice of a column range computes
+  only those columns (`b_rows`: the rows of b the cpu target passes to gemm as a view). The
+  backward step of an RNN cell multiplies its gate gradient by the whole kernel and keeps
+  the recurrent part; when the input's gradient is not needed, the rest is never computed;
 - dce: only nodes the outputs (and Session targets) need, through data and control edges;
 - loop pruning (after the others, outermost loops first): a While keeps only the loop
   variables something needs (its used outputs, its condition, or other needed variables),
@@ -32,7 +37,17 @@ def optimize(fn):
     """Optimize `fn` and its nested bodies in place; returns fn."""
     _simplify(fn)
     prune_loops(fn)
+    _narrow(fn)
     return fn
+
+
+def _narrow(fn):
+    """Narrow the products whose other columns loop pruning left unread."""
+    for node in fn.nodes:
+        for body in node.bodies.values():
+            _narrow(body)
+    narrow_sliced_products(fn, {})
+    dce(fn)
 
 
 def _simplify(fn):
@@ -180,6 +195,36 @@ def _tiling(leaves, out):
     if edge != dims[axis]:
         return None
     return axis, [dy for _, _, _, dy in spans]
+
+
+def narrow_sliced_products(fn, replace):
+    """MatMul(a, b, transpose_b=True) (2-D, static shapes) whose only reader is a Slice of all
+    rows and columns [lo, hi) becomes MatMul(..., b_rows=(lo, hi)) with the slice's output."""
+    uses = {}
+    for node in fn.nodes:
+        for v in node.inputs:
+            uses.setdefault(v.id, []).append(node)
+    for v in fn.outputs:
+        uses.setdefault(v.id, []).append(None)
+    for mm in fn.nodes:
+        out = mm.outputs[0] if mm.outputs else None
+        if mm.type != "MatMul" or not mm.attrs.get("transpose_b") or "b_rows" in mm.attrs or \
+                mm.control or not out.shape.is_fully_defined() or out.shape.ndims != 2 or \
+                len(uses.get(out.id, [])) != 1:
+            continue
+        sl = uses[out.id][0]
+        if sl is None or sl.type != "Slice" or sl.control or sl.inputs[1].const is None or \
+                sl.inputs[2].const is None:
+            continue
+        rows, cols = out.shape.as_list()
+        (b0, lo), (s0, size) = [int(x) for x in sl.inputs[1].const], [int(x) for x in sl.inputs[2].const]
+        hi = cols if size == -1 else lo + size
+        if b0 != 0 or s0 not in (-1, rows) or not 0 <= lo < hi <= cols:
+            continue
+        mm.attrs = dict(mm.attrs, b_rows=(lo, hi))
+        out.spec = sl.outputs[0].spec
+        replace[sl.outputs[0]] = out
+    _rewrite_inputs(fn, replace)
 
 
 def _attr_key(value):

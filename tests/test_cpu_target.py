@@ -296,3 +296,20 @@ def test_sums_of_slice_gradients_agree_with_reference(pieces):
         loss = tf.add_n([tf.reduce_sum(tf.sin(p) * (k + 1.0)) for k, p in enumerate(parts)])
         return tf.gradients(loss, [x]), {x: np.random.RandomState(2).randn(3, 7)}
     _assert_same(_run_on("reference", build), _run_on("cpu", build))
+
+
+def test_unneeded_columns_of_a_backward_product_are_not_computed():
+    """optimize.narrow_sliced_products: without the input's gradient, the backward step
+    multiplies the gate gradient by the kernel's recurrent rows only (a view W[4:9])."""
+    def build(tf):
+        x = tf.placeholder(tf.float32, [3, 6, 4], name="x")
+        out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(5), x, dtype=tf.float32)
+        grads = tf.gradients(tf.reduce_sum(out * out), tf.trainable_variables())
+        return grads, {x: np.random.RandomState(0).randn(3, 6, 4)}
+    graph = tf.Graph()
+    with graph.as_default():
+        grads, feed = build(tf)
+        with tf.Session("cpu", graph=graph) as sess:
+            src = sess.lower(grads, feed).compile("cpu").source()
+    assert "[4:9], False, True)" in src
+    _assert_same(_run_on("reference", build), _run_on("cpu", build))

@@ -128,7 +128,8 @@ def lower_matmul(e, node, ins):
                   [ka, kb])
     if rank(a) == 2 and rank(b) == 2:
         if a.dtype.is_floating:
-            return [e.assign(_out(node), "kernels.matmul(%s, %s, %s, %s)" % (ins[0], ins[1], bool(ta), bool(tb)))]
+            b_rows = "%s[%d:%d]" % ((ins[1],) + node.attrs["b_rows"]) if "b_rows" in node.attrs else ins[1]
+            return [e.assign(_out(node), "kernels.matmul(%s, %s, %s, %s)" % (ins[0], b_rows, bool(ta), bool(tb)))]
         ae = e.assign("mm_a", transposed(ins[0], (1, 0))) if ta else ins[0]
         be = e.assign("mm_b", transposed(ins[1], (1, 0))) if tb else ins[1]
         return [e.assign(_out(node), "kernels.matmul_loops(kernels.contiguous(%s), "
