@@ -35,6 +35,8 @@ class InputProjection:
         self.in_place = in_place      # only elementwise ops read the product: it may live
                                       # in the window buffer (overwritten by later windows)
         self.ta_size = None           # the input TensorArray's size when static (steps)
+        self.keep_concat = False      # the concat is also a body output (a training forward
+                                      # loop saves it for the weight gradient): still made
 
 
 def plan_while(node):
@@ -59,14 +61,16 @@ def plan_while(node):
         ta_arg, index = read.inputs
         if ta_arg.id not in invariant or index.id not in counters:
             continue
-        if len(uses.get(concat.outputs[0].id, [])) != 1 or len(uses.get(read.outputs[0].id, [])) != 1:
-            continue
+        concat_uses = uses.get(concat.outputs[0].id, [])
+        if [u for u in concat_uses if u is not None] != [mm] or len(uses.get(read.outputs[0].id, [])) != 1:
+            continue  # (a concat the loop also saves for the gradient is kept, see keep_concat)
         dx = read.outputs[0].shape.dims[-1] if read.outputs[0].shape.ndims == 2 else None
         if dx is None:
             continue
         readers = uses.get(mm.outputs[0].id, [])
         in_place = all(r is not None and r.type in COPYING_READERS for r in readers)
         plan = InputProjection(mm, concat, read, ta_arg, index, weight, concat.inputs[1], in_place)
+        plan.keep_concat = None in concat_uses
         n_cond = len(node.bodies["cond"].args) - n  # inputs: vars, cond captures, body captures
         plan.ta_size = _tensor_array_size(node.inputs[body.args.index(ta_arg) + n_cond])
         plans.append(plan)

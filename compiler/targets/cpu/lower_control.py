@@ -144,7 +144,8 @@ def _windowed_projection(e, plan, p):
     start = e.assign("window_start", "np.int64(0)")
     end = e.assign("window_end", "np.int64(-1)")
     dx = plan.read.outputs[0].shape.dims[-1]
-    e.skipped.add(plan.concat)
+    if not plan.keep_concat:
+        e.skipped.add(plan.concat)
 
     def emit(e, node, ins):
         t = e.expr(plan.counter_arg)
