@@ -14,11 +14,9 @@ import rnngraph as tf
 
 TEST_TARGETS = [t for t in os.environ.get("RNNGRAPH_TEST_TARGETS", "reference,cpu").split(",") if t]
 SINGLE_TARGET_MODULES = {"test_cpu_target", "test_random_graphs", "test_inspection", "test_graph"}
-# Gradient programs take minutes each to compile on the cpu target today (one Numba function
-# per program, loops inlined): these modules run on the reference target, and
-# test_cpu_target.py compares the cpu target's gradients with the reference's on
-# representative graphs (dynamic_rnn with sequence lengths, loops, conds, TensorArrays).
-REFERENCE_ONLY_MODULES = set(os.environ.get("RNNGRAPH_REFERENCE_ONLY", "test_gradients,test_parity_rnn_grads").split(","))
+# Modules to run on the reference target only, comma-separated in $RNNGRAPH_REFERENCE_ONLY
+# (none by default: every gradient test also runs compiled on the cpu target).
+REFERENCE_ONLY_MODULES = {m for m in os.environ.get("RNNGRAPH_REFERENCE_ONLY", "").split(",") if m}
 
 
 def pytest_generate_tests(metafunc):

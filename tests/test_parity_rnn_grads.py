@@ -32,8 +32,24 @@ GRAD_META = json.load(open(os.path.join(HERE, "rnn_grads_meta.json")))
 DEPARTURES = {"dynamic_rnn.gru.seqlen_exceeds_time"}
 
 
-@pytest.mark.parametrize("name", [n for n in rnn_cases.CASES if n not in DEPARTURES])
-def test_rnn_gradients_match_tf1(name):
+# Unrolled and stacked RNNs take the longest to compile on the cpu target: listed first so
+# that pytest-xdist's workers start them first and the short cases fill in after.
+SLOW_FIRST = ("static_", "stack_bidirectional_", "bidirectional_dynamic_rnn.scope_and_multi")
+CASE_NAMES = sorted((n for n in rnn_cases.CASES if n not in DEPARTURES),
+                    key=lambda n: not n.startswith(SLOW_FIRST))
+
+
+@pytest.mark.parametrize("name", CASE_NAMES)
+def test_rnn_gradients_match_tf1(name, default_target):
+    """On the cpu target the whole gradient program compiles: a fallback to the reference
+    interpreter fails the test."""
+    with warnings.catch_warnings():
+        if default_target == "cpu":
+            warnings.simplefilter("error", TargetFallbackWarning)
+        _check_case(name)
+
+
+def _check_case(name):
     cmeta = GRAD_META["cases"][name]
     if cmeta["tf_error"]:
         pytest.skip("TF1 cannot differentiate this case: %s: %s"
@@ -44,31 +60,6 @@ def test_rnn_gradients_match_tf1(name):
     result = grad_cases.run_grad_case(tf, case, RNN_GOLDENS, RNN_META)
     problems = grad_cases.check_grad_case(name, result, GRAD_GOLDENS, GRAD_META)
     assert not problems, "\n".join(problems)
-
-
-# The module runs on the reference target (tests/conftest.py: cpu gradient programs take
-# 10-60 s each to compile); these cases, one per RNN family and control-flow construct, also
-# run compiled, with no fallback to the reference interpreter allowed. static_rnn is left out:
-# its unrolled gradient (a Cond per step saving ~80 values) took 12 minutes to compile.
-CPU_CASES = [
-    "dynamic_rnn.gru.seqlen.batch_major.zero_state",
-    "dynamic_rnn.basic_lstm.noseqlen.time_major.init_state",
-    "dynamic_rnn.lstm_peephole_clip_proj.seqlen.batch_major.zero_state",
-    "dynamic_rnn.multi_lstm_lstm.seqlen.batch_major.init_state",
-    "bidirectional_dynamic_rnn.seqlen.time_major",
-    "raw_rnn.greedy_decoder",
-    "while_loop.maximum_iterations",
-    "while_loop.cond_inside",
-    "tensor_array.unstack_gather_scatter",
-]
-
-
-@pytest.mark.parametrize("name", CPU_CASES)
-def test_rnn_gradients_match_tf1_compiled_on_cpu(name, monkeypatch):
-    monkeypatch.setenv("RNNGRAPH_TARGET", "cpu")
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", TargetFallbackWarning)
-        test_rnn_gradients_match_tf1(name)
 
 
 def test_every_case_has_gradient_goldens():

@@ -120,7 +120,7 @@ def _static_equal(a, b):
 def lower_matmul(e, node, ins):
     a, b = node.inputs
     ta, tb = node.attrs.get("transpose_a"), node.attrs.get("transpose_b")
-    ia, ib = (0 if ta else rank(a) - 1), (rank(b) - 1 if tb else rank(b) - 2)
+    ia, ib = rank(a) - (2 if ta else 1), rank(b) - (1 if tb else 2)  # the contracted axes
     if not _static_equal(a.shape.dims[ia], b.shape.dims[ib]):
         ka, kb = "%s.shape[%d]" % (ins[0], ia), "%s.shape[%d]" % (ins[1], ib)
         e.fail_if("%s != %s" % (ka, kb), node, "InvalidArgumentError",

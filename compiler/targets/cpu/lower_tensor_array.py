@@ -186,7 +186,7 @@ def lower_concat(e, node, ins):
         _read(e, ta, node, "j")
     flat = e.assign("ta_concat", "kernels.contiguous(%s[:%s]).reshape((%s * %s.shape[1],) + %s.shape[2:])"
                     % (ta.buf, ta.size, ta.size, ta.buf, ta.buf))
-    lengths = e.assign("ta_lengths", "kernels.full(%s, %s.shape[1], np.int64)" % (ta.size, ta.buf))
+    lengths = e.assign("ta_lengths", "np.full(%s, np.int64(%s.shape[1]))" % (ta.size, ta.buf))
     return [flat, lengths]
 
 
