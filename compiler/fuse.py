@@ -48,12 +48,7 @@ def fuse(fn):
     for node in fn.nodes:
         for body in node.bodies.values():
             fuse(body)
-    consumers = {}
-    for node in fn.nodes:
-        for v in node.inputs:
-            consumers.setdefault(v.id, []).append(node)
-    for v in fn.outputs:
-        consumers.setdefault(v.id, []).append(None)
+    consumers = fn.readers()
     group_of = {}
     for node in reversed(fn.nodes):  # consumers before producers
         if not _fusible(node):

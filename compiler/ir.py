@@ -74,6 +74,17 @@ class Function:
         self.outputs = outputs
         self.targets = list(targets)   # nodes run for their effects (Session targets)
 
+    def readers(self):
+        """Value id -> the nodes reading it (None for each time it is an output); the
+        passes that rewrite a value only when they see all of its uses ask this."""
+        readers = {}
+        for node in self.nodes:
+            for v in node.inputs:
+                readers.setdefault(v.id, []).append(node)
+        for v in self.outputs:
+            readers.setdefault(v.id, []).append(None)
+        return readers
+
     def walk(self):
         """Every node, including those of nested bodies (pre-order)."""
         for node in self.nodes:

@@ -126,12 +126,7 @@ class _Assembled(Node):
 def assemble_slice_gradients(fn):
     """Add trees whose leaves are StridedSliceGrads of one static shape, tiling one axis with
     unit strides, become Concat(leaf gradients in order, axis)."""
-    uses = {}
-    for node in fn.nodes:
-        for v in node.inputs:
-            uses[v.id] = uses.get(v.id, 0) + 1
-    for v in fn.outputs:
-        uses[v.id] = uses.get(v.id, 0) + 1
+    uses = fn.readers()
     done = set()
     for i in range(len(fn.nodes) - 1, -1, -1):
         root = fn.nodes[i]
@@ -150,7 +145,7 @@ def assemble_slice_gradients(fn):
 
 def _add_tree(node, uses, leaves, adds, top=False):
     """Collect the StridedSliceGrad leaves of an Add tree whose inner values are used once."""
-    if node is None or node.control or (not top and uses.get(node.outputs[0].id) != 1):
+    if node is None or node.control or (not top and len(uses.get(node.outputs[0].id, ())) != 1):
         return False
     if node.type == "StridedSliceGrad":
         leaves.append(node)
@@ -200,12 +195,7 @@ def _tiling(leaves, out):
 def narrow_sliced_products(fn, replace):
     """MatMul(a, b, transpose_b=True) (2-D, static shapes) whose only reader is a Slice of all
     rows and columns [lo, hi) becomes MatMul(..., b_rows=(lo, hi)) with the slice's output."""
-    uses = {}
-    for node in fn.nodes:
-        for v in node.inputs:
-            uses.setdefault(v.id, []).append(node)
-    for v in fn.outputs:
-        uses.setdefault(v.id, []).append(None)
+    uses = fn.readers()
     for mm in fn.nodes:
         out = mm.outputs[0] if mm.outputs else None
         if mm.type != "MatMul" or not mm.attrs.get("transpose_b") or "b_rows" in mm.attrs or \

@@ -46,7 +46,7 @@ def plan_while(node):
     counters = _induction_args(body, n)
     invariant = set(a.id for a in body.args[n:])
     written = {v.id for b in body.walk() for v in b.inputs[:1] if b.type in ("Assign", "AssignAdd", "AssignSub")}
-    uses = _uses(body)
+    uses = body.readers()
     plans = []
     for mm in body.nodes:
         if mm.type != "MatMul" or mm.attrs.get("transpose_a") or mm.attrs.get("transpose_b"):
@@ -101,8 +101,8 @@ def plan_deferred(node):
     """The weight-gradient sums of one While node that can be deferred (may be empty)."""
     body, cond = node.bodies["body"], node.bodies["cond"]
     n = node.attrs["n_vars"]
-    uses = _uses(body)
-    cond_uses = _uses(cond)
+    uses = body.readers()
+    cond_uses = cond.readers()
     plans = []
     for k in range(n):
         arg, add = body.args[k], body.outputs[k].node
@@ -125,17 +125,6 @@ def plan_deferred(node):
             continue
         plans.append(DeferredProduct(k, add, mm, sl, sl.inputs[0], grad))
     return plans
-
-
-def _uses(fn):
-    """Value id -> the nodes of `fn` reading it (None for each time it is an output)."""
-    uses = {}
-    for b in fn.nodes:
-        for v in b.inputs:
-            uses.setdefault(v.id, []).append(b)
-    for v in fn.outputs:
-        uses.setdefault(v.id, []).append(None)
-    return uses
 
 
 def _tensor_array_size(value):

@@ -107,7 +107,8 @@ class Emitter:
     def label(self, name):
         """How a graph name appears in the source: as is at top level; in an outlined
         function only its last component without numeric parts (`.../cond_4_grad/add_3:0`
-        -> `add`, `cond_4_grad` -> `cond_grad`), so the source does not depend on where the loop sits in the graph."""
+        -> `add`, `cond_4_grad` -> `cond_grad`), so the source does not depend on where the
+        loop sits in the graph."""
         if self.parent is None:
             return name
         return re.sub(r"[_:]\d+(?=[_:]|$)", "", name.rsplit("/", 1)[-1]) or "t"
@@ -175,10 +176,14 @@ class Emitter:
         """An outlined function's constant array of one value (zeros of a gradient, mostly),
         made once on entry instead of passed in: fewer arguments, and the same source for
         loops that differ only in such constants."""
-        definition = "np.full((%s), %s, %s)" % ("".join("%d, " % d for d in shape),
-                                                  self.literal(value, dtype), NP_DTYPE[dtype])
+        return self.on_entry("filled", "np.full((%s), %s, %s)" % (
+            "".join("%d, " % d for d in shape), self.literal(value, dtype), NP_DTYPE[dtype]))
+
+    def on_entry(self, hint, definition):
+        """A name for `definition` (an expression of the function's arguments) computed once
+        when an outlined function starts, not where it is used (maybe every iteration)."""
         if definition not in self.prologue:
-            self.prologue[definition] = self.fresh("filled")
+            self.prologue[definition] = self.fresh(hint)
         return self.prologue[definition]
 
     def expr(self, value):

@@ -10,8 +10,9 @@ surrounding program arrives as arguments:
   specializes on a literal value);
 - its integer constants (step indices differ between otherwise identical steps) and
   non-uniform constant arrays; uniform ones (gradient zeros) are made on entry;
-- the buffers of the variables it touches (`var_j`, local numbering), with `var_init` and `ids` = [first check id - 1, the program's index of each
-  variable] to reach the init flags and number its failed checks;
+- the buffers of the variables it touches (`var_j`, local numbering), with `var_init` and
+  `ids` = [first check id - 1, the program's index of each variable] to reach the init
+  flags and number its failed checks;
 - a view of the rows of `rng` its random ops own.
 Identical loops (forward and backward directions, the layers of a stack, the per-step Cond
 of static_rnn, the same cell in another program) therefore hash to the same module, which
@@ -51,8 +52,9 @@ def module_source(e, entry, params, doc=""):
     return text + "\n".join(e.lines) + "\n"
 
 
-def _scalar_arg(value, expr):
-    return "%s(%s)" % (NP_DTYPE[value.dtype], expr)
+def _typed(dtype, expr):
+    """A scalar argument as a typed value: Numba would compile a version per literal."""
+    return "%s(%s)" % (NP_DTYPE[dtype], expr)
 
 
 def _bind_inputs(e, sub, node, ins):
@@ -73,7 +75,7 @@ def _bind_inputs(e, sub, node, ins):
         else:
             name = sub.fresh("arg%d" % i)
             params.append(name)
-            args.append(_scalar_arg(v, x) if rank(v) == 0 else x)
+            args.append(_typed(v.dtype, x) if rank(v) == 0 else x)
             sub_ins.append(name)
         if sub_ins[-1] is not None:
             sub.exprs[v] = sub_ins[-1]
@@ -102,10 +104,12 @@ def _results(e, sub, node, outs):
 
 def _ids_arg(e, check_base, var_indices):
     """The callee's `ids`: its checks are numbered after `check_base` of the caller's, and
-    its variables' init flags are found by the program's variable index."""
+    its variables' init flags are found by the program's variable index. In an outlined
+    caller they depend on its own `ids`: made once on entry, not at each call."""
     if e.parent is None:
         return e.const(np.array([check_base] + var_indices, np.int64), dtypes.int64, "ids")
-    return "np.array([ids[0] + %d%s], np.int64)" % (check_base, "".join(", ids[%d]" % (k + 1) for k in var_indices))
+    return e.on_entry("callee_ids", "np.array([ids[0] + %d%s], np.int64)" % (
+        check_base, "".join(", ids[%d]" % (k + 1) for k in var_indices)))
 
 
 def outline(e, node, rule, ins):
@@ -129,7 +133,7 @@ def outline(e, node, rule, ins):
     e.checks += sub.checks
     params += list(sub.int_args) + [n for n, _ in sub.const_args] + ["var_%d" % j for j in range(len(sub.var_ops))] + \
         ["var_init", "ids", "rng", "err_i", "err_f"]
-    args += ["%s(%s)" % (NP_DTYPE[dt], e.literal(value, dt)) for value, dt in sub.int_args.values()]
+    args += [_typed(dt, e.literal(value, dt)) for value, dt in sub.int_args.values()]
     args += const_names + ["var_%d" % k for k in var_indices] + [
         "var_init", _ids_arg(e, check_base, var_indices), "rng[%d:%d]" % (rng_base, len(e.rng_ops)),
         "err_i", "err_f"]
