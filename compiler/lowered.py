@@ -4,8 +4,6 @@ Modeled on JAX's stages: `lower(...)` gives a Lowered (ops in order, the special
 every tensor, feeds and fetches) with `as_text()`, `to_networkx()` and `to_dot()`;
 `.compile(target)` turns it into an Executable of that target.
 """
-import networkx as nx
-
 from rnngraph.framework import dtypes
 from rnngraph.framework.func_graph import FuncGraph
 
@@ -70,6 +68,7 @@ class Lowered:
 
     def to_networkx(self):
         """A DiGraph: nodes are op names (attrs type, outputs), edges data and control flow."""
+        import networkx as nx  # here, not at module level: its import costs 0.1 s of every start
         g = nx.DiGraph()
         for t in self.feeds:
             g.add_node(t.name, type="Feed", outputs=[spec_text(self.specs[t])])

@@ -2,7 +2,8 @@
 
 `run(fetches, feed_dict)` resolves fetches and feeds, then lowers the graph for that
 (fetches, feed signature) through the compiler's stages, compiles it for the session's
-target once, caches the executable and runs it. `lower(...)` returns the same Lowered
+target once, caches the executable and runs it. A program without loops runs on the
+reference interpreter the first time and is compiled when it runs again (tiering.py). `lower(...)` returns the same Lowered
 program without running it, for inspection.
 
 `run` is safe to call from several threads at once: compilation is serialized per
@@ -23,6 +24,7 @@ from .feeds import normalize_feeds
 from .fetches import FetchPlan
 from .state import SessionState
 from .threads import use_threads
+from .tiering import TieredExecutable, has_loop, interpret_first
 
 # Called as hook(session, lowered, executable) whenever a session builds a new executable
 # (the inspection command-line tool prints programs this way).
@@ -125,11 +127,19 @@ class Session:
                 exe = self._executables.get(key)
                 if exe is None:
                     lowered = self._lower(plan, feeds)
-                    exe = _compile_or_fall_back(lowered, self.target)
+                    if self.target != "reference" and interpret_first() and not has_loop(lowered.ops):
+                        exe = TieredExecutable(lowered, lambda: self._compile(lowered))
+                    else:
+                        exe = _compile_or_fall_back(lowered, self.target)
                     self._executables[key] = exe
                     for hook in COMPILE_HOOKS:
                         hook(self, lowered, exe)
         return exe
+
+    def _compile(self, lowered):
+        """A tiered program's compilation on its second run (serialized like the first)."""
+        with self._compile_lock:
+            return _compile_or_fall_back(lowered, self.target)
 
     def make_callable(self, fetches, feed_list=None):
         """A function running `fetches` with positional feed values (TF1 make_callable)."""

@@ -4,7 +4,8 @@ Sessions created without a target use $RNNGRAPH_TARGET; the `default_target` fix
 for each test, so every test of the suite runs on each target in RNNGRAPH_TEST_TARGETS
 (default "reference,cpu"; the test id ends in [reference] or [cpu]). Modules that compare
 the targets themselves (or never run a graph) list themselves in SINGLE_TARGET_MODULES and
-run once.
+run once. Every program is compiled before its first run ($RNNGRAPH_INTERPRET_FIRST=0), so a
+test of a compiled target never runs on the interpreter tier (test_tiering tests that tier).
 """
 import os
 
@@ -12,8 +13,10 @@ import pytest
 
 import rnngraph as tf
 
+os.environ["RNNGRAPH_INTERPRET_FIRST"] = "0"
+
 TEST_TARGETS = [t for t in os.environ.get("RNNGRAPH_TEST_TARGETS", "reference,cpu").split(",") if t]
-SINGLE_TARGET_MODULES = {"test_cpu_target", "test_random_graphs", "test_inspection", "test_graph"}
+SINGLE_TARGET_MODULES = {"test_cpu_target", "test_tiering", "test_random_graphs", "test_inspection", "test_graph"}
 # Modules to run on the reference target only, comma-separated in $RNNGRAPH_REFERENCE_ONLY
 # (none by default: every gradient test also runs compiled on the cpu target).
 REFERENCE_ONLY_MODULES = {m for m in os.environ.get("RNNGRAPH_REFERENCE_ONLY", "").split(",") if m}

@@ -313,3 +313,25 @@ def test_unneeded_columns_of_a_backward_product_are_not_computed():
             src = sess.lower(grads, feed).compile("cpu").source()
     assert "[4:9], False, True)" in src
     _assert_same(_run_on("reference", build), _run_on("cpu", build))
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (1, 3), (3, 1)])
+def test_matmul_of_reversed_single_row_or_column(shape):
+    """x[::-1] of one row has a negative row stride that NumPy and Numba keep (the array
+    still counts as contiguous): BLAS must get the row length as leading dimension, not
+    that stride (it rejected it and left the product zero)."""
+    def build(tf):
+        x = tf.placeholder(tf.float32, shape)
+        t = x[::-1]
+        return {"xt": tf.matmul(t, tf.transpose(t)), "tx": tf.matmul(tf.transpose(t), t)}, {
+            x: np.arange(1, 1 + np.prod(shape), dtype=np.float32).reshape(shape)}
+    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+
+
+def test_cached_programs_are_keyed_by_the_kernels_source():
+    """A program embeds the kernels it calls: changing kernels.py must change every cache
+    name, or a cached program would keep running the old kernel code."""
+    from compiler.targets.cpu import cache
+    with open(cache.os.path.join(cache.os.path.dirname(cache.__file__), "kernels.py"), "rb") as f:
+        digest = cache.hashlib.sha256(f.read()).hexdigest()[:16]
+    assert "kernels=%s" % digest in cache.VERSION_KEY

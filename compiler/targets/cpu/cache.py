@@ -18,9 +18,19 @@ import numpy as np
 
 import rnngraph
 
-VERSION_KEY = "numba=%s llvmlite=%s numpy=%s rnngraph=%s python=%s" % (
+
+
+def _kernels_digest():
+    """A hash of kernels.py: a compiled program embeds the kernels it calls (Numba links
+    their code into it), so a program cached before a kernel changed must not be reused,
+    even where the package's version number did not change (an editable install)."""
+    with open(os.path.join(os.path.dirname(__file__), "kernels.py"), "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
+VERSION_KEY = "numba=%s llvmlite=%s numpy=%s rnngraph=%s python=%s kernels=%s" % (
     numba.__version__, llvmlite.__version__, np.__version__, rnngraph.__version__,
-    sys.version.split()[0])
+    sys.version.split()[0], _kernels_digest())
 
 
 def cache_dir():

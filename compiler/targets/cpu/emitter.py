@@ -176,8 +176,8 @@ class Emitter:
         """An outlined function's constant array of one value (zeros of a gradient, mostly),
         made once on entry instead of passed in: fewer arguments, and the same source for
         loops that differ only in such constants."""
-        return self.on_entry("filled", "np.full((%s), %s, %s)" % (
-            "".join("%d, " % d for d in shape), self.literal(value, dtype), NP_DTYPE[dtype]))
+        return self.on_entry("filled", "kernels.full(%s, %s(%s))" % (
+            int_tuple(shape), NP_DTYPE[dtype], self.literal(value, dtype)))
 
     def on_entry(self, hint, definition):
         """A name for `definition` (an expression of the function's arguments) computed once
@@ -273,6 +273,14 @@ def rank(value):
     if r is None:
         raise NotImplementedError("a tensor of unknown rank (%s) on the cpu target" % value.name)
     return r
+
+
+def int_tuple(items):
+    """A tuple expression of the int64 values `items` (ints or expressions). Integer
+    literals are wrapped in np.int64: Numba types a literal tuple by its values, so a kernel
+    called with one would compile (and cache) a version per shape instead of per rank."""
+    return "(%s)" % "".join("np.int64(%s), " % i if str(i).lstrip("-").isdigit() else "%s, " % i
+                            for i in items)
 
 
 def shape_expr(expr, value):

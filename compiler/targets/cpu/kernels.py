@@ -108,6 +108,20 @@ def sum_rows(a, out, zero):
 
 
 @njit(cache=True)
+def sum_cols(a, out, zero):
+    """Column sums of a 2-D array accumulated from `zero` as sum_rows does, in the same
+    order along the summed axis: reducing leading axes (a bias gradient summed over the
+    batch) needs no transposed copy, and the inner loop runs along contiguous rows."""
+    acc = np.full(a.shape[1], zero)
+    for i in range(a.shape[0]):
+        for j in range(a.shape[1]):
+            acc[j] += a[i, j]
+    for j in range(a.shape[1]):
+        out[j] = acc[j]
+    return out
+
+
+@njit(cache=True)
 def prod_rows(a, out):
     for i in range(a.shape[0]):
         acc = a.dtype.type(1)
@@ -562,9 +576,23 @@ def assign(dst, src):
     dst[...] = src
 
 
+# Generated code allocates through these rather than np.zeros/np.empty/np.full directly:
+# Numba compiles the implementation of those afresh in every process, for every shape rank
+# and dtype (about 0.1 s each, a large part of a cold start), while a cached kernel loads
+# from disk in milliseconds.
 @njit(cache=True)
 def full(shape, value):
     return np.full(shape, value)
+
+
+@njit(cache=True)
+def zeros(shape, dtype):
+    return np.zeros(shape, dtype)
+
+
+@njit(cache=True)
+def empty(shape, dtype):
+    return np.empty(shape, dtype)
 
 
 @njit(cache=True)
@@ -619,9 +647,20 @@ def _blas_ready(a):
     """a itself if BLAS can read it as a row-major matrix (unit inner stride, row stride at
     least the row length), else a contiguous copy."""
     s = a.itemsize
-    if a.strides[1] == s and a.strides[0] >= a.shape[1] * s and a.strides[0] % s == 0:
+    if (a.shape[1] <= 1 or a.strides[1] == s) and (
+            a.shape[0] <= 1 or (a.strides[0] >= a.shape[1] * s and a.strides[0] % s == 0)):
         return a
     return np.ascontiguousarray(a)
+
+
+@njit(cache=True)
+def _ld(a):
+    """The BLAS leading dimension of a row-major matrix: its row stride in elements; the row
+    length when it has one row, whose stride NumPy and Numba leave arbitrary (x[::-1] of
+    one row has a negative one, which BLAS rejects)."""
+    if a.shape[0] <= 1:
+        return max(a.shape[1], 1)
+    return a.strides[0] // a.itemsize
 
 
 @njit(cache=True)
@@ -644,8 +683,8 @@ def gemm_into(a, b, c, trans_a, trans_b, beta):
     s = c.itemsize
     # Row-major C = A B is column-major C' = B' A': b goes first.
     _XXGEMM(115 if s == 4 else 100, _T if trans_b else _N, _T if trans_a else _N, n, m, k,
-            scalars[0:].ctypes, rb.ctypes, rb.strides[0] // s, ra.ctypes, ra.strides[0] // s,
-            scalars[1:].ctypes, c.ctypes, c.strides[0] // s)
+            scalars[0:].ctypes, rb.ctypes, _ld(rb), ra.ctypes, _ld(ra),
+            scalars[1:].ctypes, c.ctypes, _ld(c))
 
 
 @njit(cache=True)

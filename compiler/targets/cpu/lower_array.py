@@ -7,7 +7,7 @@ import numpy as np
 
 from rnngraph.primitives.shape import strided_index
 
-from .emitter import NP_DTYPE, lowering, rank, shape_expr
+from .emitter import NP_DTYPE, int_tuple, lowering, rank, shape_expr
 
 
 def _out(node):
@@ -15,7 +15,7 @@ def _out(node):
 
 
 def _tuple(items):
-    return "(%s)" % "".join("%s, " % i for i in items)
+    return int_tuple(items)
 
 
 def _dims(e, value, expr):
@@ -43,9 +43,11 @@ _ROWS = {"Sum": "sum_rows", "Prod": "prod_rows", "Max": "max_rows", "Min": "min_
          "All": "all_rows", "Any": "any_rows", "Mean": "sum_rows"}
 
 
-def _rows_view(e, node, x, xe):
+def _rows_view(e, node, x, xe, columns=False):
     """x with reduced axes last, as a contiguous [kept, reduced] array; returns
-    (name, kept dims exprs, reduced size expr)."""
+    (name, kept dims exprs, reduced size expr, axes). With `columns`, when the reduced axes
+    lead (a bias gradient sums over the batch), the view is [reduced, kept] instead, which
+    needs no transposed copy; the name is then "cols"."""
     r = rank(x)
     axes = node.attrs.get("axis")
     axes = list(range(r)) if axes is None else sorted(a % r for a in axes)
@@ -54,28 +56,45 @@ def _rows_view(e, node, x, xe):
     kept = " * ".join(dims[i] for i in keep) or "1"
     red = " * ".join(dims[i] for i in axes) or "1"
     src = xe if rank(x) else "kernels.full(1, %s)" % xe
+    if columns and keep and axes and axes == list(range(len(axes))):
+        view = e.assign("cols", "kernels.reshape(%s, (%s, %s))" % (src, red, kept))
+        return view, [dims[i] for i in keep], red, axes
     if keep and axes and keep != list(range(len(keep))):
         src = transposed(xe, keep + axes)
     view = e.assign("rows", "kernels.reshape(%s, (%s, %s))" % (src, kept, red))
     return view, [dims[i] for i in keep], red, axes
 
 
+def _sum(e, node, x, xe):
+    """The sums of x over node's axes as a flat array (kept positions in order), summed in
+    float64 (int64 for integers) like kernels.sum_rows; returns (name, kept dims, axes)."""
+    view, kept, _, axes = _rows_view(e, node, x, xe, columns=True)
+    zero = "np.int64(0)" if x.dtype.is_integer else "0.0"
+    if view.startswith("cols"):
+        call = "kernels.sum_cols(%s, kernels.empty(%s.shape[1], %s), %s)" % (view, view, NP_DTYPE[x.dtype], zero)
+    else:
+        call = "kernels.sum_rows(%s, kernels.empty(%s.shape[0], %s), %s)" % (view, view, NP_DTYPE[x.dtype], zero)
+    return e.assign("red", call), kept, axes
+
+
 @lowering(*_ROWS)
 def lower_reduction(e, node, ins):
     x, out = node.inputs[0], node.outputs[0]
-    view, kept, red, axes = _rows_view(e, node, x, ins[0])
     dt = x.dtype
-    buf = "np.empty(%s.shape[0], %s)" % (view, NP_DTYPE[dt])
     kind = node.type
     if kind in ("Sum", "Mean"):
-        call = "kernels.sum_rows(%s, %s, %s)" % (view, buf, "np.int64(0)" if dt.is_integer else "0.0")
-    elif kind == "Max":
-        call = "kernels.max_rows(%s, %s, %s)" % (view, buf, e.literal(-np.inf if dt.is_floating else dt.min, dt))
-    elif kind == "Min":
-        call = "kernels.min_rows(%s, %s, %s)" % (view, buf, e.literal(np.inf if dt.is_floating else dt.max, dt))
+        res, kept, axes = _sum(e, node, x, ins[0])
+        red = " * ".join(_dims(e, x, ins[0])[i] for i in axes) or "1"
     else:
-        call = "kernels.%s(%s, %s)" % (_ROWS[kind], view, buf)
-    res = e.assign("red", call)
+        view, kept, red, axes = _rows_view(e, node, x, ins[0])
+        buf = "kernels.empty(%s.shape[0], %s)" % (view, NP_DTYPE[dt])
+        if kind == "Max":
+            call = "kernels.max_rows(%s, %s, %s)" % (view, buf, e.literal(-np.inf if dt.is_floating else dt.min, dt))
+        elif kind == "Min":
+            call = "kernels.min_rows(%s, %s, %s)" % (view, buf, e.literal(np.inf if dt.is_floating else dt.max, dt))
+        else:
+            call = "kernels.%s(%s, %s)" % (_ROWS[kind], view, buf)
+        res = e.assign("red", call)
     if kind == "Mean":
         count = e.assign("count", red)
         if dt.is_integer:
@@ -103,7 +122,7 @@ def lower_arg_reduction(e, node, ins):
     fake = type("N", (), {"attrs": {"axis": (axis,)}})()
     view, kept, red, _ = _rows_view(e, fake, x, ins[0])
     fn = "argmax_rows" if node.type == "ArgMax" else "argmin_rows"
-    res = e.assign("arg", "kernels.%s(%s, np.empty(%s.shape[0], %s))" % (
+    res = e.assign("arg", "kernels.%s(%s, kernels.empty(%s.shape[0], %s))" % (
         fn, view, view, NP_DTYPE[out.dtype]))
     if rank(out) == 0:
         return [e.assign(_out(node), "%s(%s[0])" % (NP_DTYPE[out.dtype], res))]
@@ -155,7 +174,7 @@ def _batched_matmul(e, node, ins):
     nb = e.assign("mm_n", " * ".join("%s.shape[%d]" % (av, i) for i in range(r - 2)))
     a3 = e.assign("mm_a3", "%s.reshape((%s, %s.shape[-2], %s.shape[-1]))" % (av, nb, av, av))
     b3 = e.assign("mm_b3", "%s.reshape((%s, %s.shape[-2], %s.shape[-1]))" % (bv, nb, bv, bv))
-    res = e.assign("mm", "np.empty((%s, %s.shape[1], %s.shape[2]), %s)" % (nb, a3, b3, NP_DTYPE[out.dtype]))
+    res = e.assign("mm", "kernels.empty((%s, %s.shape[1], %s.shape[2]), %s)" % (nb, a3, b3, NP_DTYPE[out.dtype]))
     fn = "kernels.matmul(%s[i], %s[i], False, False)" if out.dtype.is_floating else "kernels.matmul_loops(%s[i], %s[i])"
     with e.block("for i in range(%s):" % nb):
         e.line("%s[i] = %s" % (res, fn % (a3, b3)))
@@ -241,7 +260,7 @@ def lower_shape_query(e, node, ins):
     dt = NP_DTYPE[node.outputs[0].dtype]
     if node.type == "Shape":
         return [e.assign(_out(node), "np.array(%s, %s)" % (shape_expr(ins[0], x), dt)
-                         if rank(x) else "np.zeros(0, %s)" % dt)]
+                         if rank(x) else "kernels.zeros(np.int64(0), %s)" % dt)]
     if node.type == "Size":
         return [e.assign(_out(node), "%s(%s)" % (dt, "%s.size" % ins[0] if rank(x) else "1"))]
     return [e.literal(rank(x), node.outputs[0].dtype)]
@@ -271,7 +290,7 @@ def lower_range(e, node, ins):
               lambda v: "Requires start <= limit when delta > 0 (or >= when delta < 0): %s/%s" % (v[0], v[1]),
               [start, limit])
     n = e.assign("n", "int(np.ceil(abs((%s - %s) / %s)))" % (limit, start, delta))
-    return [e.assign(_out(node), "kernels.range_values(%s, %s, %s, np.empty(%s, %s))" % (
+    return [e.assign(_out(node), "kernels.range_values(%s, %s, %s, kernels.empty(%s, %s))" % (
         start, delta, n, n, NP_DTYPE[dt]))]
 
 
@@ -371,7 +390,7 @@ def lower_strided_slice_grad(e, node, ins):
     out = node.outputs[0]
     r = rank(out)
     dt = NP_DTYPE[out.dtype]
-    zeros = e.assign(_out(node), "np.zeros(%s, %s)" % (_tuple("np.int64(%s[%d])" % (ins[0], i)
+    zeros = e.assign(_out(node), "kernels.zeros(%s, %s)" % (_tuple("np.int64(%s[%d])" % (ins[0], i)
                                                               for i in range(r)), dt))
     plain = [p for p in _strided_parts(e, node, zeros, r) if p != "np.newaxis"]
     dy = ins[4]
@@ -413,9 +432,7 @@ def lower_sum_to_shape(e, node, ins):
     if not axes:
         return [e.assign(_out(node), "kernels.contiguous(%s).reshape(%s)" % (ins[0], _tuple(out.shape.as_list())))]
     fake = type("N", (), {"attrs": {"axis": axes}})()
-    view, kept, red, _ = _rows_view(e, fake, x, ins[0])
-    res = e.assign("red", "kernels.sum_rows(%s, np.empty(%s.shape[0], %s), %s)" % (
-        view, view, NP_DTYPE[x.dtype], "np.int64(0)" if x.dtype.is_integer else "0.0"))
+    res, _, _ = _sum(e, fake, x, ins[0])
     if rank(out) == 0:
         return [e.assign(_out(node), "%s(%s[0])" % (NP_DTYPE[x.dtype], res))]
     return [e.assign(_out(node), "%s.reshape(%s)" % (res, _tuple(out.shape.as_list())))]

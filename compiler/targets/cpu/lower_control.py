@@ -5,7 +5,7 @@ Loop variables and branch results are kept C-contiguous and of their exact dtype
 gives each one a single type; TensorArrays travel as their four parts.
 """
 from ...plan_loops import plan_deferred, plan_while
-from .emitter import NP_DTYPE, TAExpr, lowering, rank
+from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 
 
 def _bind_refs(e, node, fn, offset, count):
@@ -61,8 +61,8 @@ def lower_while(e, node, ins):
     saving = node.attrs.get("saved") is not None
     if saving:
         trips = e.assign("trips", "np.int64(0)")
-        stacks = [e.assign("saved", "np.empty((0,%s), %s)" % (
-            "".join(" %d," % (d or 0) for d in v.shape.dims[:rank(v)]), NP_DTYPE[v.dtype]))
+        stacks = [e.assign("saved", "kernels.empty(%s, %s)" % (
+            int_tuple([0] + [d or 0 for d in v.shape.dims[:rank(v)]]), NP_DTYPE[v.dtype]))
                   for v in body.outputs[n:]]  # rows of the value's shape (known dims) from the start
     with e.block("while True:"):
         (c,) = e.emit_function(cond, slots + list(cond_caps))
@@ -128,7 +128,7 @@ def _with_saved(e, node, branch, outs):
         elif rank(v) == 0:
             result.append("%s(0)" % NP_DTYPE[v.dtype])
         else:
-            result.append("np.zeros((%s), %s)" % ("".join("%d, " % (d or 0) for d in v.shape.dims),
+            result.append("kernels.zeros(%s, %s)" % (int_tuple(d or 0 for d in v.shape.dims),
                                                    NP_DTYPE[v.dtype]))
     return result
 
@@ -140,7 +140,7 @@ def _windowed_projection(e, plan, p):
     row in place when nothing but elementwise ops reads the result (they copy it out before
     the window is overwritten); otherwise into a new array."""
     dtype = NP_DTYPE[plan.matmul.outputs[0].dtype]
-    win = e.assign("window", "np.empty((0, 1, 1), %s)" % dtype)
+    win = e.assign("window", "kernels.empty(%s, %s)" % (int_tuple((0, 1, 1)), dtype))
     start = e.assign("window_start", "np.int64(0)")
     end = e.assign("window_end", "np.int64(-1)")
     dx = plan.read.outputs[0].shape.dims[-1]
@@ -170,8 +170,8 @@ def _deferred_product(e, plan, stack):
     adding stack[r]^T @ g to the loop variable, which passes through the loop unchanged;
     lower_while adds stack^T @ buffer after the loop (plan_loops.DeferredProduct)."""
     dims = plan.grad.shape.as_list()
-    rows = e.assign("deferred_rows", "np.zeros((%s.shape[0], %d, %d), %s)"
-                    % (stack, dims[0], dims[1], NP_DTYPE[plan.grad.dtype]))
+    rows = e.assign("deferred_rows", "kernels.zeros(%s, %s)" % (
+        int_tuple(["%s.shape[0]" % stack] + dims), NP_DTYPE[plan.grad.dtype]))
 
     def accumulate(e, node, ins):
         r = e.expr(plan.row)

@@ -8,7 +8,7 @@ import numpy as np
 
 from rnngraph.framework import dtypes
 
-from .emitter import NP_DTYPE, lowering, rank
+from .emitter import NP_DTYPE, int_tuple, lowering, rank
 
 SCALAR_UNARY = {
     "Neg": "(-{x})", "Abs": "abs({x})", "Sign": "np.sign({x})", "Square": "({x} * {x})",
@@ -94,7 +94,7 @@ def emit_loop(e, members, leaves, out):
     if r == 0:
         e.line("%s = %s" % (result, _body(e, members, index)))
         return result
-    e.line("%s = np.empty(%s, %s)" % (result, "(%s)" % "".join("%d, " % d for d in shape),
+    e.line("%s = kernels.empty(%s, %s)" % (result, int_tuple(shape),
                                        NP_DTYPE[out.dtype]))
     if flat:
         target = e.assign(result + "_flat", "%s.ravel()" % result)

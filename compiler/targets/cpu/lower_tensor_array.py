@@ -3,7 +3,7 @@ written/cleared masks and a size: writes store in place (as TF1's stateful Tenso
 reads index the buffer, stack/gather copy rows out, a dynamic_size array doubles its
 capacity when written past its end. TF1's run-time errors are checked before each access.
 """
-from .emitter import NP_DTYPE, TAExpr, lowering, rank
+from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 
 
 def _ta_name(node):
@@ -27,12 +27,11 @@ def lower_new(e, node, ins):
     e.fail_if("%s < 0" % size, node, "InvalidArgumentError",
               lambda v: "TensorArray size must be >= 0, got %d" % v[0], [size])
     if shape.is_fully_defined():
-        buf = e.assign("ta_buf", "np.zeros((%s,%s), %s)" % (size, "".join(" %d," % d for d in shape.dims), dt))
+        buf = e.assign("ta_buf", "kernels.zeros(%s, %s)" % (int_tuple([size] + shape.dims), dt))
     else:
-        buf = e.assign("ta_buf", "np.zeros(%s, %s)" % ("(0,)" if shape.ndims == 0 else
-                                                        "(0,%s)" % (" 0," * shape.ndims), dt))
-    written = e.assign("ta_written", "np.zeros(max(%s, 1), np.bool_)" % size)
-    cleared = e.assign("ta_cleared", "np.zeros(max(%s, 1), np.bool_)" % size)
+        buf = e.assign("ta_buf", "kernels.zeros(%s, %s)" % (int_tuple([0] * (1 + (shape.ndims or 0))), dt))
+    written = e.assign("ta_written", "kernels.zeros(max(%s, 1), np.bool_)" % size)
+    cleared = e.assign("ta_cleared", "kernels.zeros(max(%s, 1), np.bool_)" % size)
     return [TAExpr(buf, written, cleared, size, shape.ndims, node.attrs["dtype"], dict(
         node.attrs, name=_ta_name(node), static_shape=shape))]
 
@@ -42,11 +41,11 @@ def lower_grad(e, node, ins):
     """A gradient array: the forward array's size and element shape, zeros, writes add up."""
     fwd = ins[0]
     dt = NP_DTYPE[fwd.dtype]
-    buf = e.assign("ta_buf", "np.zeros((%s.shape[0] if %s.shape[0] > 0 else 0,) + %s.shape[1:], %s)"
+    buf = e.assign("ta_buf", "kernels.zeros((%s.shape[0] if %s.shape[0] > 0 else 0,) + %s.shape[1:], %s)"
                    % (fwd.written, fwd.buf, fwd.buf, dt) if fwd.rank else
-                   "np.zeros(%s.shape[0], %s)" % (fwd.written, dt))
-    written = e.assign("ta_written", "np.zeros(max(%s, 1), np.bool_)" % fwd.size)
-    cleared = e.assign("ta_cleared", "np.zeros(max(%s, 1), np.bool_)" % fwd.size)
+                   "kernels.zeros(%s.shape[0], %s)" % (fwd.written, dt))
+    written = e.assign("ta_written", "kernels.zeros(max(%s, 1), np.bool_)" % fwd.size)
+    cleared = e.assign("ta_cleared", "kernels.zeros(max(%s, 1), np.bool_)" % fwd.size)
     size = e.assign("ta_n", "np.int64(%s)" % fwd.size)
     attrs = dict(fwd.attrs, name=fwd.attrs["name"] + "/grad", dynamic_size=True,
                  clear_after_read=False, aggregate=True)
@@ -78,13 +77,13 @@ def _write(e, ta, node, index, value, value_rank):
         # The buffer is allocated by the first write (its capacity then always equals the
         # masks'), so "not allocated yet" is a size comparison, not a scan of the mask.
         with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
-            e.line("%s = np.zeros((%s.shape[0],) + %s.shape, %s)" % (ta.buf, ta.written, value, NP_DTYPE[ta.dtype]))
+            e.line("%s = kernels.zeros((%s.shape[0],) + %s.shape, %s)" % (ta.buf, ta.written, value, NP_DTYPE[ta.dtype]))
         _fail(e, ta, node, "%s.shape[1:] != %s.shape" % (ta.buf, value),
               lambda v: "Could not write to TensorArray index %d because the value shape is "
               "incompatible with the TensorArray's inferred element shape" % v[0], [i])
     else:
         with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
-            e.line("%s = np.zeros(%s.shape[0], %s)" % (ta.buf, ta.written, NP_DTYPE[ta.dtype]))
+            e.line("%s = kernels.zeros(%s.shape[0], %s)" % (ta.buf, ta.written, NP_DTYPE[ta.dtype]))
     if ta.attrs.get("aggregate"):  # a gradient array: unwritten rows are zeros, so add
         if value_rank:
             e.line("kernels.add_index(%s, %s, %s)" % (ta.buf, i, value))
@@ -101,9 +100,9 @@ def _grow(e, ta, needed):
     """Double the capacity (at least to `needed`), keeping what was written; size = needed."""
     cap = e.assign("ta_cap", "max(%s, 2 * %s.shape[0])" % (needed, ta.written))
     for mask in (ta.written, ta.cleared):
-        e.line("%s = np.concatenate((%s, np.zeros(%s - %s.shape[0], np.bool_)))" % (mask, mask, cap, mask))
+        e.line("%s = np.concatenate((%s, kernels.zeros(%s - %s.shape[0], np.bool_)))" % (mask, mask, cap, mask))
     with e.block("if %s.shape[0] > 0:" % ta.buf):
-        e.line("%s = np.concatenate((%s, np.zeros((%s - %s.shape[0],) + %s.shape[1:], %s)))" % (
+        e.line("%s = np.concatenate((%s, kernels.zeros((%s - %s.shape[0],) + %s.shape[1:], %s)))" % (
             ta.buf, ta.buf, cap, ta.buf, ta.buf, NP_DTYPE[ta.dtype]))
     e.line("%s = np.int64(%s)" % (ta.size, needed))
 
@@ -140,7 +139,7 @@ def lower_read(e, node, ins):
     if ta.rank == 0:
         return [e.assign("ta_read", "%s(%s[%s])" % (NP_DTYPE[ta.dtype], ta.buf, i))]
     with e.block("if %s.shape[0] == 0:" % ta.buf):
-        e.line("%s = np.zeros((%s.shape[0],) + %s.shape[1:], %s)" % (ta.buf, ta.written, ta.buf, NP_DTYPE[ta.dtype]))
+        e.line("%s = kernels.zeros((%s.shape[0],) + %s.shape[1:], %s)" % (ta.buf, ta.written, ta.buf, NP_DTYPE[ta.dtype]))
     return [e.assign("ta_read", "%s[%s]" % (ta.buf, i))]
 
 
@@ -153,8 +152,8 @@ def lower_gather(e, node, ins):
     if not shape.is_fully_defined():
         _fail(e, ta, node, "%s == 0" % n,
               lambda v: "TensorArray has size zero, but element shape is not fully defined.")
-    rows = e.assign("ta_rows", "np.empty((%s,) + %s.shape[1:], %s)" % (n, ta.buf, NP_DTYPE[ta.dtype])
-                    if ta.rank else "np.empty(%s, %s)" % (n, NP_DTYPE[ta.dtype]))
+    rows = e.assign("ta_rows", "kernels.empty((%s,) + %s.shape[1:], %s)" % (n, ta.buf, NP_DTYPE[ta.dtype])
+                    if ta.rank else "kernels.empty(%s, %s)" % (n, NP_DTYPE[ta.dtype]))
     with e.block("for j in range(%s):" % n):
         i = _read(e, ta, node, "%s[j]" % idx)
         e.line("kernels.set_index(%s, j, %s[%s])" % (rows, ta.buf, i) if ta.rank else
@@ -186,7 +185,7 @@ def lower_concat(e, node, ins):
         _read(e, ta, node, "j")
     flat = e.assign("ta_concat", "kernels.contiguous(%s[:%s]).reshape((%s * %s.shape[1],) + %s.shape[2:])"
                     % (ta.buf, ta.size, ta.size, ta.buf, ta.buf))
-    lengths = e.assign("ta_lengths", "np.full(%s, np.int64(%s.shape[1]))" % (ta.size, ta.buf))
+    lengths = e.assign("ta_lengths", "kernels.full(%s, np.int64(%s.shape[1]))" % (ta.size, ta.buf))
     return [flat, lengths]
 
 
