@@ -14,6 +14,7 @@ multiplies its recurrent part. P = 1 is strictly sequential, with the smallest b
 Backward loops get the converse (DeferredProduct): a weight gradient summed over the steps
 is computed after the loop, in one product over all of them.
 """
+import numpy as np
 
 
 # Readers that consume a value into a new array of their own (no view of it survives them).
@@ -125,6 +126,69 @@ def plan_deferred(node):
             continue
         plans.append(DeferredProduct(k, add, mm, sl, sl.inputs[0], grad))
     return plans
+
+
+# Above this many iterations a loop's saved stacks grow as they fill instead (an upper bound
+# that large is more likely a guard than the trip count).
+MAX_PRESIZED_TRIPS = 1 << 20
+
+
+def static_trip_count(node):
+    """The number of iterations of While `node` when its condition fixes it before the loop
+    runs, else None: the condition is `i < c` or `i <= c`, or an `and` of such terms, each i
+    a counter (i + 1 each iteration) starting from a constant and each c a constant
+    (dynamic_rnn's `time < steps and iteration < steps`). A training loop's saved stacks
+    are then allocated at their final size instead of growing by doubling."""
+    cond, body = node.bodies["cond"], node.bodies["body"]
+    n = node.attrs["n_vars"]
+    counters = _induction_args(body, n)
+    terms = _and_terms(cond.outputs[0])
+    trips = []
+    for t in terms or [None]:
+        if t is None or t.type not in ("Less", "LessEqual") or t.inputs[0] not in cond.args[:n]:
+            return None
+        k = cond.args.index(t.inputs[0])
+        start = node.inputs[k].const
+        limit = _constant(t.inputs[1], cond, node)
+        if body.args[k].id not in counters or start is None or limit is None or \
+                np.size(start) != 1 or np.size(limit) != 1:
+            return None
+        trips.append(int(limit) - int(start) + (t.type == "LessEqual"))
+    count = max(min(trips), 0)
+    return count if count <= MAX_PRESIZED_TRIPS else None
+
+
+def _and_terms(value):
+    """The nodes a boolean `value` is the logical and of (itself if no and), looking inside
+    fused elementwise groups; None if it is not computed by a node."""
+    node = value.node
+    if node is not None and node.type == "FusedElementwise":
+        node = next(m for m in node.members if value in m.outputs)
+    if node is None:
+        return None
+    if node.type == "LogicalAnd":
+        parts = [_and_terms(v) for v in node.inputs]
+        return None if None in parts else parts[0] + parts[1]
+    return [node]
+
+
+def _constant(value, fn, node):
+    """The constant `value` (a value of the While's function `fn`) holds: its own, or that of
+    the While input a capture argument stands for."""
+    if value.const is not None:
+        return value.const
+    if value in fn.args:
+        return node.inputs[_outer_index(node, fn, fn.args.index(value))].const
+    return None
+
+
+def _outer_index(node, fn, j):
+    """The While input that argument j of its cond or body function receives."""
+    n = node.attrs["n_vars"]
+    if j < n:
+        return j
+    n_cond = len(node.bodies["cond"].args) - n
+    return j if fn is node.bodies["cond"] else j + n_cond
 
 
 def _tensor_array_size(value):

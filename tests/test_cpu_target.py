@@ -6,6 +6,7 @@ printable; the disk cache is reused by a second process and survives a corrupt e
 (Besides, tests/conftest.py runs every other test of the suite on both targets.)
 """
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -257,6 +258,10 @@ def test_weight_gradients_are_one_product_after_the_backward_loop():
     # optimize.assemble_slice_gradients: the gates' gradient is one Concat, not a sum of
     # four zero-padded StridedSliceGrads
     assert "= StridedSliceGrad(" not in src and src.count("= Concat(") >= 1
+    # lower_control._hoist_transposed_weights: the step's `g @ W^T` multiplies by W^T made
+    # once before the loop, without a transpose flag
+    assert src.count("weight_t = kernels.transpose(") == 1
+    assert re.search(r"kernels.matmul\(\w+, weight_t, False, False\)", src)
     _assert_same(_run_on("reference", _lstm_gradient_case), _run_on("cpu", _lstm_gradient_case))
 
 
@@ -300,7 +305,8 @@ def test_sums_of_slice_gradients_agree_with_reference(pieces):
 
 def test_unneeded_columns_of_a_backward_product_are_not_computed():
     """optimize.narrow_sliced_products: without the input's gradient, the backward step
-    multiplies the gate gradient by the kernel's recurrent rows only (a view W[4:9])."""
+    multiplies the gate gradient by the kernel's recurrent rows only (a view W[4:9], which
+    the loop transposes once before it starts)."""
     def build(tf):
         x = tf.placeholder(tf.float32, [3, 6, 4], name="x")
         out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(5), x, dtype=tf.float32)
@@ -311,7 +317,7 @@ def test_unneeded_columns_of_a_backward_product_are_not_computed():
         grads, feed = build(tf)
         with tf.Session("cpu", graph=graph) as sess:
             src = sess.lower(grads, feed).compile("cpu").source()
-    assert "[4:9], False, True)" in src
+    assert re.search(r"weight_rows\w* = weight\w*\[4:9\]\n", src)
     _assert_same(_run_on("reference", build), _run_on("cpu", build))
 
 
@@ -335,3 +341,40 @@ def test_cached_programs_are_keyed_by_the_kernels_source():
     with open(cache.os.path.join(cache.os.path.dirname(cache.__file__), "kernels.py"), "rb") as f:
         digest = cache.hashlib.sha256(f.read()).hexdigest()[:16]
     assert "kernels=%s" % digest in cache.VERSION_KEY
+
+
+def _whiles(lowered):
+    return [n for n in lowered.optimized().nodes if n.type == "While"]
+
+
+@pytest.mark.parametrize("compare, expected", [("less", 7), ("less_equal", 8), ("data", None)])
+def test_static_trip_count(compare, expected):
+    """A loop whose condition is counters against constants has a trip count known before
+    it runs (its saved stacks are allocated at that size); one that depends on data has not."""
+    from compiler.plan_loops import static_trip_count
+    x = tf.placeholder(tf.float32, [3])
+    conds = {"less": lambda i, j, v: tf.logical_and(i < 9, j < 12),
+             "less_equal": lambda i, j, v: i <= 9,
+             "data": lambda i, j, v: tf.logical_and(i < 9, tf.reduce_sum(v) < 100.0)}
+    _, _, out = tf.while_loop(conds[compare], lambda i, j, v: (i + 1, j + 1, v * 1.5),
+                              [tf.constant(2), tf.constant(5), x])
+    with tf.Session("cpu") as sess:
+        (loop,) = _whiles(sess.lower(out, {x: np.ones(3, np.float32)}))
+    assert static_trip_count(loop) == expected
+
+
+def test_saved_stacks_of_a_counted_loop_are_allocated_at_their_final_size():
+    tf.set_random_seed(3)
+    x = tf.placeholder(tf.float32, [2, 6, 3])
+    out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(4), x, dtype=tf.float32)
+    grads = tf.gradients(tf.reduce_sum(out), tf.trainable_variables())
+    feed = {x: np.ones((2, 6, 3), np.float32)}
+    with tf.Session("cpu") as sess:
+        sess.run(tf.global_variables_initializer())
+        src = sess.lower(grads, feed).compile().source()
+        assert re.search(r"saved\w* = kernels.empty\(\(np.int64\(6\), np.int64\(2\), np.int64\(4\), \)", src)
+        got = sess.run(grads, feed)
+    with tf.Session("reference") as sess:
+        sess.run(tf.global_variables_initializer())
+        for a, b in zip(got, sess.run(grads, feed)):
+            np.testing.assert_allclose(a, b, rtol=1e-5)

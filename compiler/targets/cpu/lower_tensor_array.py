@@ -30,8 +30,8 @@ def lower_new(e, node, ins):
         buf = e.assign("ta_buf", "kernels.zeros(%s, %s)" % (int_tuple([size] + shape.dims), dt))
     else:
         buf = e.assign("ta_buf", "kernels.zeros(%s, %s)" % (int_tuple([0] * (1 + (shape.ndims or 0))), dt))
-    written = e.assign("ta_written", "kernels.zeros(max(%s, 1), np.bool_)" % size)
-    cleared = e.assign("ta_cleared", "kernels.zeros(max(%s, 1), np.bool_)" % size)
+    written = e.assign("ta_written", "kernels.zeros(%s if %s > 1 else 1, np.bool_)" % (size, size))
+    cleared = e.assign("ta_cleared", "kernels.zeros(%s if %s > 1 else 1, np.bool_)" % (size, size))
     return [TAExpr(buf, written, cleared, size, shape.ndims, node.attrs["dtype"], dict(
         node.attrs, name=_ta_name(node), static_shape=shape))]
 
@@ -44,8 +44,8 @@ def lower_grad(e, node, ins):
     buf = e.assign("ta_buf", "kernels.zeros((%s.shape[0] if %s.shape[0] > 0 else 0,) + %s.shape[1:], %s)"
                    % (fwd.written, fwd.buf, fwd.buf, dt) if fwd.rank else
                    "kernels.zeros(%s.shape[0], %s)" % (fwd.written, dt))
-    written = e.assign("ta_written", "kernels.zeros(max(%s, 1), np.bool_)" % fwd.size)
-    cleared = e.assign("ta_cleared", "kernels.zeros(max(%s, 1), np.bool_)" % fwd.size)
+    written = e.assign("ta_written", "kernels.zeros(%s if %s > 1 else 1, np.bool_)" % (fwd.size, fwd.size))
+    cleared = e.assign("ta_cleared", "kernels.zeros(%s if %s > 1 else 1, np.bool_)" % (fwd.size, fwd.size))
     size = e.assign("ta_n", "np.int64(%s)" % fwd.size)
     attrs = dict(fwd.attrs, name=fwd.attrs["name"] + "/grad", dynamic_size=True,
                  clear_after_read=False, aggregate=True)
