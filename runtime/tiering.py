@@ -16,6 +16,7 @@ $RNNGRAPH_INTERPRET_FIRST=0 compiles every program before its first run; the tes
 sets it, so every test of a compiled target exercises the compiled code.
 """
 import os
+import threading
 
 from rnngraph.framework.func_graph import FuncGraph
 
@@ -46,13 +47,17 @@ class TieredExecutable:
         self._compile = compile
         self._interpreter = lowered.compile("reference")
         self._compiled = None
+        self._lock = threading.Lock()
         self.interpreted_runs = 0
 
     @property
     def compiled(self):
-        """The compiled Executable (compiled now if it was not yet)."""
+        """The compiled Executable (compiled now if it was not yet; once, whichever of
+        several threads running the program gets here first)."""
         if self._compiled is None:
-            self._compiled = self._compile()
+            with self._lock:
+                if self._compiled is None:
+                    self._compiled = self._compile()
         return self._compiled
 
     def run(self, feed_values, state):

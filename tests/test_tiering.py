@@ -5,6 +5,7 @@ import pytest
 
 import rnngraph as tf
 from compiler.targets.cpu import CpuExecutable
+from runtime.state import SessionState
 from runtime.tiering import TieredExecutable, has_loop
 
 
@@ -76,3 +77,33 @@ def test_source_of_a_tiered_program_compiles_it(tiered):
         assert "def program" in exe.source()
         assert exe._compiled is not None
         sess.run(v.initializer)  # runs compiled now
+
+
+def test_threads_compile_a_tiered_program_once(tiered):
+    import threading
+    import time
+    x = tf.placeholder(tf.float32, [3])
+    y = x * 2.0 + 1.0
+    feed = np.arange(3, dtype=np.float32)
+    with tf.Session(target="cpu") as sess:
+        lowered = sess.lower(y, {x: feed})
+    compiles = []
+
+    def compile():
+        compiles.append(1)
+        time.sleep(0.05)  # a slow compile: the other threads arrive meanwhile
+        return lowered.compile("reference")
+    exe = TieredExecutable(lowered, compile)
+    results, state = [], SessionState()
+
+    def work():
+        for _ in range(3):
+            results.append(exe.run([feed], state))
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(compiles) == 1 and len(results) == 12
+    for r in results:
+        np.testing.assert_array_equal(r[0], feed * 2 + 1)
