@@ -32,7 +32,7 @@ from .autodiff import gradients  # noqa: F401,E402
 from . import train  # noqa: F401,E402
 from . import initializers, random  # noqa: F401,E402,A004
 
-from runtime import ConfigProto, InteractiveSession, Session  # noqa: F401,E402
+from runtime.session import ConfigProto, InteractiveSession, Session  # noqa: F401,E402
 
 __version__ = "0.1.0"
 

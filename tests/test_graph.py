@@ -194,3 +194,16 @@ def test_op_attrs_and_printing():
         y.op.get_attr("nope")
     assert 'op: "Sum"' in str(y.op) and 'input: "x:0"' in str(y.op)
     assert y.consumers() == [] and x.consumers() == [y.op]
+
+
+@pytest.mark.parametrize("first", ["runtime", "compiler", "runtime.session", "compiler.targets.cpu"])
+def test_packages_import_in_any_order(first):
+    """rnngraph exports Session from runtime, and runtime imports the compiler, which
+    imports rnngraph's graph core: importing any of them first must work."""
+    import os
+    import subprocess
+    import sys
+    code = "import %s; import rnngraph; assert rnngraph.Session.__name__ == 'Session'" % first
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=root)
+    assert proc.returncode == 0, proc.stderr
