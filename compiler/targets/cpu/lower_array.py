@@ -43,22 +43,22 @@ _ROWS = {"Sum": "sum_rows", "Prod": "prod_rows", "Max": "max_rows", "Min": "min_
          "All": "all_rows", "Any": "any_rows", "Mean": "sum_rows"}
 
 
-def _rows_view(e, node, x, xe, columns=False):
-    """x with reduced axes last, as a contiguous [kept, reduced] array; returns
-    (name, kept dims exprs, reduced size expr, axes). With `columns`, when the reduced axes
-    lead (a bias gradient sums over the batch), the view is [reduced, kept] instead, which
-    needs no transposed copy; the name is then "cols"."""
+def _reduced_axes(node, x):
+    """(sorted reduced axes, kept axes) of a reduction of x."""
     r = rank(x)
     axes = node.attrs.get("axis")
     axes = list(range(r)) if axes is None else sorted(a % r for a in axes)
-    keep = [i for i in range(r) if i not in axes]
+    return axes, [i for i in range(r) if i not in axes]
+
+
+def _rows_view(e, node, x, xe):
+    """x with reduced axes last, as a contiguous [kept, reduced] array; returns
+    (name, kept dims exprs, reduced size expr, axes)."""
+    axes, keep = _reduced_axes(node, x)
     dims = _dims(e, x, xe)
     kept = " * ".join(dims[i] for i in keep) or "1"
     red = " * ".join(dims[i] for i in axes) or "1"
     src = xe if rank(x) else "kernels.full(1, %s)" % xe
-    if columns and keep and axes and axes == list(range(len(axes))):
-        view = e.assign("cols", "kernels.reshape(%s, (%s, %s))" % (src, red, kept))
-        return view, [dims[i] for i in keep], red, axes
     if keep and axes and keep != list(range(len(keep))):
         src = transposed(xe, keep + axes)
     view = e.assign("rows", "kernels.reshape(%s, (%s, %s))" % (src, kept, red))
@@ -67,13 +67,19 @@ def _rows_view(e, node, x, xe, columns=False):
 
 def _sum(e, node, x, xe):
     """The sums of x over node's axes as a flat array (kept positions in order), summed in
-    float64 (int64 for integers) like kernels.sum_rows; returns (name, kept dims, axes)."""
-    view, kept, _, axes = _rows_view(e, node, x, xe, columns=True)
+    float64 (int64 for integers) like kernels.sum_rows; returns (name, kept dims, axes).
+    When the reduced axes lead (a bias gradient sums over the batch), x is read as
+    [reduced, kept] rows by kernels.sum_cols: no transposed copy."""
     zero = "np.int64(0)" if x.dtype.is_integer else "0.0"
-    if view.startswith("cols"):
+    axes, keep = _reduced_axes(node, x)
+    if keep and axes and axes == list(range(len(axes))):
+        dims = _dims(e, x, xe)
+        view = e.assign("cols", "kernels.reshape(%s, (%s, %s))" % (
+            xe, " * ".join(dims[i] for i in axes), " * ".join(dims[i] for i in keep)))
         call = "kernels.sum_cols(%s, kernels.empty(%s.shape[1], %s), %s)" % (view, view, NP_DTYPE[x.dtype], zero)
-    else:
-        call = "kernels.sum_rows(%s, kernels.empty(%s.shape[0], %s), %s)" % (view, view, NP_DTYPE[x.dtype], zero)
+        return e.assign("red", call), [dims[i] for i in keep], axes
+    view, kept, _, axes = _rows_view(e, node, x, xe)
+    call = "kernels.sum_rows(%s, kernels.empty(%s.shape[0], %s), %s)" % (view, view, NP_DTYPE[x.dtype], zero)
     return e.assign("red", call), kept, axes
 
 
