@@ -23,6 +23,7 @@ def generate(lowered):
     """(source, emitter, function) for a Lowered program."""
     fn = lowered.optimized()
     e = Emitter()
+    e.only_loop = sum(n.type == "While" for n in fn.walk()) == 1
     feed_names = []
     for v in fn.args:
         feed_names.append(e.fresh("feed_" + (v.name or "x")))
