@@ -378,3 +378,31 @@ def test_saved_stacks_of_a_counted_loop_are_allocated_at_their_final_size():
         sess.run(tf.global_variables_initializer())
         for a, b in zip(got, sess.run(grads, feed)):
             np.testing.assert_allclose(a, b, rtol=1e-5)
+
+
+def test_a_programs_only_loop_is_inlined():
+    """outline.py: the one While of a forward RNN program is not outlined (nothing could
+    share it); a program with two loops outlines both."""
+    x = tf.placeholder(tf.float32, [2, 5, 3])
+    out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(4), x, dtype=tf.float32)
+    loss = tf.reduce_sum(out)
+    feed = {x: np.ones((2, 5, 3), np.float32)}
+    with tf.Session("cpu") as sess:
+        forward = sess.lower(out, feed).compile().source()
+        training = sess.lower(tf.gradients(loss, tf.trainable_variables()), feed).compile().source()
+    assert ".outlined(" not in forward and "while True:" in forward
+    assert training.count("\n# ---- ") == 2
+
+
+@pytest.mark.parametrize("k, n, dtype", [(1, 3, "float32"), (7, 5, "float32"), (8, 16, "float64"),
+                                         (130, 33, "float64")])
+def test_one_row_products(k, n, dtype):
+    """kernels._row_times_matrix (one-row products, beta 0 and 1) agrees with the reference
+    (float64 for the long sums: float32 ones differ by their order of additions)."""
+    def build(tf):
+        a = tf.placeholder(getattr(tf, dtype), [1, k])
+        w = tf.placeholder(getattr(tf, dtype), [k, n])
+        rng = np.random.RandomState(k)
+        return {"aw": tf.matmul(a, w), "aw_plus": tf.matmul(a, w) + tf.matmul(a * 2.0, w)}, {
+            a: rng.randn(1, k), w: rng.randn(k, n)}
+    _assert_same(_run_on("reference", build), _run_on("cpu", build))

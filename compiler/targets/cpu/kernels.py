@@ -675,8 +675,8 @@ def _row_times_matrix(x, w, y, beta):
     256x1024: 29.7 us, this 11.6), and a batch-1 RNN step is exactly that product. The
     inner loop runs along contiguous rows of w and vectorizes."""
     k, n = w.shape
-    for j in range(n):
-        y[j] *= beta
+    for j in range(n):  # beta 0 must not read y: it may be uninitialized (NaN * 0 is NaN)
+        y[j] = 0 if beta == 0 else y[j] * beta
     i = 0
     while i + 4 <= k:
         x0, x1, x2, x3 = x[i], x[i + 1], x[i + 2], x[i + 3]
@@ -703,10 +703,10 @@ def gemm_into(a, b, c, trans_a, trans_b, beta):
     scalars = np.empty(2, c.dtype)
     scalars[0] = 1
     scalars[1] = beta
-    if k == 0:
+    if k == 0:  # (beta 0 must not read c, as BLAS does not: it may be uninitialized)
         for i in range(m):
             for j in range(n):
-                c[i, j] *= scalars[1]
+                c[i, j] = 0 if beta == 0 else c[i, j] * scalars[1]
         return
     if m == 1 and not trans_a and not trans_b and k * n <= VECTOR_PRODUCT_MAX:
         _row_times_matrix(ra[0], rb, c[0], scalars[1])
