@@ -46,7 +46,7 @@ def plan_while(node):
     n = node.attrs["n_vars"]
     counters = _induction_args(body, n)
     invariant = set(a.id for a in body.args[n:])
-    written = {v.id for b in body.walk() for v in b.inputs[:1] if b.type in ("Assign", "AssignAdd", "AssignSub")}
+    written = assigned_in(body)
     uses = body.readers()
     plans = []
     for mm in body.nodes:
@@ -76,6 +76,11 @@ def plan_while(node):
         plan.ta_size = _tensor_array_size(node.inputs[body.args.index(ta_arg) + n_cond])
         plans.append(plan)
     return plans
+
+
+def assigned_in(body):
+    """Ids of the variables a loop body assigns (those are not loop-invariant)."""
+    return {v.id for b in body.walk() for v in b.inputs[:1] if b.type in ("Assign", "AssignAdd", "AssignSub")}
 
 
 class DeferredProduct:
@@ -143,9 +148,11 @@ def static_trip_count(node):
     n = node.attrs["n_vars"]
     counters = _induction_args(body, n)
     terms = _and_terms(cond.outputs[0])
+    if not terms:
+        return None
     trips = []
-    for t in terms or [None]:
-        if t is None or t.type not in ("Less", "LessEqual") or t.inputs[0] not in cond.args[:n]:
+    for t in terms:
+        if t.type not in ("Less", "LessEqual") or t.inputs[0] not in cond.args[:n]:
             return None
         k = cond.args.index(t.inputs[0])
         start = node.inputs[k].const

@@ -3,8 +3,8 @@
 `run(fetches, feed_dict)` resolves fetches and feeds, then lowers the graph for that
 (fetches, feed signature) through the compiler's stages, compiles it for the session's
 target once, caches the executable and runs it. A program without loops runs on the
-reference interpreter the first time and is compiled when it runs again (tiering.py). `lower(...)` returns the same Lowered
-program without running it, for inspection.
+reference interpreter the first time and is compiled when it runs again (tiering.py).
+`lower(...)` returns the same Lowered program without running it, for inspection.
 
 `run` is safe to call from several threads at once: compilation is serialized per
 session, execution is not, and variable updates are atomic per variable.

@@ -4,7 +4,7 @@ native `while` loop and an `if`, so a whole recurrent loop runs without Python p
 Loop variables and branch results are kept C-contiguous and of their exact dtype so Numba
 gives each one a single type; TensorArrays travel as their four parts.
 """
-from ...plan_loops import plan_deferred, plan_while, static_trip_count
+from ...plan_loops import assigned_in, plan_deferred, plan_while, static_trip_count
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 from .lower_array import transposed
 
@@ -183,8 +183,7 @@ def _hoist_transposed_weights(e, body, body_caps, n):
     a transposed operand more slowly at these shapes (the medium LSTM's step: 212 vs 136
     microseconds). Only with static shapes that agree (the product's run-time shape check
     is the MatMul lowering's, which this replaces)."""
-    written = {v.id for b in body.walk() for v in b.inputs[:1]
-               if b.type in ("Assign", "AssignAdd", "AssignSub")}
+    written = assigned_in(body)
     captured = {a.id: j for j, a in enumerate(body.args) if j >= n}
     for mm in body.nodes:
         a, b = mm.inputs[:2] if mm.type == "MatMul" else (None, None)
