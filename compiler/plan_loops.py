@@ -230,3 +230,16 @@ def _induction_args(body, n):
                 i.const is not None and i.const.size == 1 and int(i.const) == 1 for i in nxt.inputs):
             out.add(arg.id)
     return out
+
+
+def iteration_axes(value):
+    """How many leading axes of `value` count loop iterations: 1 for the stack a While
+    saves per iteration, plus those of the body value it stacks (a nested loop's own
+    stack); 0 for any other value. These axes may vary between the rows of an outer loop's
+    stack (an inner loop's trip count may depend on the outer iteration); the gradient
+    reads only the rows the iterations wrote, so the target pads them (as the reference
+    interpreter's While does, rnngraph/primitives/control_flow.py)."""
+    node = value.node
+    if node is None or node.type != "While" or value.index <= node.attrs["n_vars"]:
+        return 0
+    return 1 + iteration_axes(node.bodies["body"].outputs[value.index - 1])

@@ -181,6 +181,26 @@ def test_tile_pad_reverse(sess):
         sess.run(tf.pad(a, [[3, 0], [0, 0]], "REFLECT"))
 
 
+@pytest.mark.parametrize("mode", ["CONSTANT", "REFLECT", "SYMMETRIC"])
+def test_pad_with_fed_paddings(sess, mode):
+    """Paddings known only at run time: the cpu target compiles them too, and validates them
+    before it writes (negative, or more than the mirror has)."""
+    x = tf.placeholder(tf.float64, [None, None, 3])
+    p = tf.placeholder(tf.int32, [3, 2])
+    y = tf.pad(x, p, mode, constant_values=0.5) if mode == "CONSTANT" else tf.pad(x, p, mode)
+    v = np.arange(24.0).reshape(2, 4, 3)
+    for pads in ([[1, 1], [3, 0], [0, 2]], [[0, 0], [0, 0], [0, 0]], [[1, 0], [2, 3], [1, 1]]):
+        expected = np.pad(v, pads, "constant", constant_values=0.5) if mode == "CONSTANT" \
+            else np.pad(v, pads, mode.lower())
+        np.testing.assert_array_equal(sess.run(y, {x: v, p: pads}), expected)
+    bad = [[[0, 0], [-1, 0], [0, 0]]] + ([] if mode == "CONSTANT" else
+                                         [[[2, 0], [0, 0], [0, 0]] if mode == "REFLECT"
+                                          else [[3, 0], [0, 0], [0, 0]]])
+    for pads in bad:
+        with pytest.raises(errors.InvalidArgumentError, match="paddings must be non-negative"):
+            sess.run(y, {x: v, p: pads})
+
+
 def test_reverse_sequence(sess):
     x = tf.placeholder(tf.float32, [None, None, 2])
     lengths = tf.placeholder(tf.int32, [None])

@@ -581,6 +581,15 @@ def test_pad():
                    expect_ops=["Pad"])
 
 
+@pytest.mark.parametrize("mode", ["REFLECT", "SYMMETRIC"])
+def test_mirror_pad(mode):
+    check_gradient(lambda x: tf.pad(x, [[2, 1], [1, 3]], mode=mode), [X45], expect_ops=["Pad"])
+    check_gradient(lambda x: tf.pad(x, [[0, 1], [2, 2], [0, 0]], mode=mode), [X234])
+    check_gradient(lambda x: tf.pad(x, [[1, 1], [0, 2]], mode=mode), [X45], shapes=[[None, None]])
+    # paddings fed at run time (the largest REFLECT allows: one less than the size)
+    check_gradient(lambda x, p: tf.pad(x, p, mode=mode), [X45, np.array([[3, 3], [4, 2]], np.int64)])
+
+
 def test_pad_int64_paddings():
     check_gradient(lambda x: tf.pad(x, np.array([[1, 0], [2, 1]], np.int64)), [X45],
                    expect_ops=["Pad"])
@@ -763,6 +772,7 @@ IN_LOOP_OPS = {
     "Slice": (lambda x: tf.slice(x, [1, 0, 2], [1, -1, 2]), [X234]),
     "StridedSlice": (lambda x: x[3:0:-2, tf.newaxis, 1:], [X45]),
     "Pad": (lambda x: tf.pad(x, [[1, 0], [2, 1]]), [X45]),
+    "Pad_reflect": (lambda x: tf.pad(x, [[1, 2], [2, 1]], mode="REFLECT"), [X45]),
     "Tile": (lambda x: tf.tile(x, [2, 3]), [_rand(2, 2)]),
     "Reverse": (lambda x: tf.reverse(x, [0, 2]), [X234]),
     "ReverseSequence": (lambda x, n: tf.reverse_sequence(x, n, seq_axis=1, batch_axis=0),
@@ -1035,10 +1045,38 @@ def test_nested_while_inner_trip_count_depends_on_outer():
             return i + 1, x
         _, x = tf.while_loop(lambda i, x: i < 3, outer_body, [tf.constant(0), x0])
         return x
-    # Known gap (TF1 supports it): the outer loop would have to save inner stacks of varying
-    # length. Until then it is a clear error naming the cause, never a wrong gradient.
+    # The outer loop saves the inner loop's stacks, 1, 2 and 3 rows long (padded to 3).
+    check_gradient(build, [np.array([0.4, -0.9]), np.array([1.1, 0.6])])
+
+
+def test_three_nested_whiles_with_varying_trip_counts():
+    """The outer loop saves the middle loop's stacks of the inner loop's stacks: two
+    iteration axes that vary (including inner loops that run zero times)."""
+    def build(x0, w):
+        def middle_body(i, j, x):
+            _, x = tf.while_loop(lambda k, x: k < j * i - 1,
+                                 lambda k, x: (k + 1, tf.sin(x * w) + x * 0.5),
+                                 [tf.constant(0), x])
+            return i, j + 1, x
+        def outer_body(i, x):
+            _, _, x = tf.while_loop(lambda i, j, x: j < i, middle_body, [i, tf.constant(0), x])
+            return i + 1, x
+        _, x = tf.while_loop(lambda i, x: i < 4, outer_body, [tf.constant(0), x0])
+        return x
+    check_gradient(build, [np.array([0.4, -0.9, 0.2]), np.array([0.9, 0.6, -0.7])])
+
+
+def test_while_saving_a_value_whose_shape_changes_is_a_clear_error():
+    """A body value the gradient needs, whose shape changes between iterations (not an
+    iteration count), cannot be padded: a clear error, never a wrong gradient."""
+    def build(x0):
+        def body(i, x):
+            return i + 1, tf.concat([tf.sin(x), x[:1]], 0)  # sin's gradient needs x
+        _, x = tf.while_loop(lambda i, x: i < 3, body, [tf.constant(0), x0],
+                             shape_invariants=[tf.TensorShape([]), tf.TensorShape([None])])
+        return tf.reduce_sum(x * x)
     with pytest.raises(tf.errors.UnimplementedError, match="shape changes between iterations"):
-        check_gradient(build, [np.array([0.4, -0.9]), np.array([1.1, 0.6])])
+        check_gradient(build, [np.array([0.4, -0.9])])
 
 
 def test_while_reads_captured_tensor_array_and_writes_another():

@@ -116,11 +116,41 @@ def _strided_slice(op, grads):
 
 @gradient("Pad")
 def _pad(op, grads):
+    """CONSTANT: the centre of g. REFLECT and SYMMETRIC: each padded axis in turn folded
+    back onto the entries its padding mirrors (TF's MirrorPadGrad)."""
     x, paddings, _ = op.inputs
-    if op.attrs["mode"] != "CONSTANT":
-        raise NotImplementedError("gradient of Pad in %s mode (%s)" % (op.attrs["mode"], op.name))
-    begin = array_ops.reshape(array_ops.slice(paddings, [0, 0], [-1, 1]), [-1])
-    return [array_ops.slice(grads[0], begin, shape_of(x)), None, None]
+    g = dense(grads[0])
+    if op.attrs["mode"] == "CONSTANT":
+        begin = array_ops.reshape(array_ops.slice(paddings, [0, 0], [-1, 1]), [-1])
+        return [array_ops.slice(g, begin, shape_of(x)), None, None]
+    rank = x.shape.ndims
+    if rank is None:
+        raise NotImplementedError("gradient of Pad in %s mode (%s) of a tensor of unknown rank"
+                                  % (op.attrs["mode"], op.name))
+    shift = 1 if op.attrs["mode"] == "REFLECT" else 0  # REFLECT's mirror leaves out the edge
+    paddings = math_ops.cast(paddings, dtypes.int32)
+    sizes = shape_of(x)
+    for axis in range(rank):
+        g = _fold_mirrored(g, axis, paddings[axis, 0], paddings[axis, 1], sizes[axis], shift)
+    return [g, None, None]
+
+
+def _fold_mirrored(g, axis, before, after, n, shift):
+    """g ([.., before + n + after, ..] along `axis`) folded to n along `axis`: the centre,
+    plus each padding reversed and added onto the entries it mirrors."""
+    rank = g.shape.ndims
+
+    def along(begin, size):
+        return array_ops.slice(g, array_ops.stack([begin if a == axis else 0 for a in range(rank)]),
+                               array_ops.stack([size if a == axis else -1 for a in range(rank)]))
+
+    def placed(part, front, back):
+        rows = [[front, back] if a == axis else [0, 0] for a in range(rank)]
+        return array_ops.pad(part, array_ops.stack([array_ops.stack(r) for r in rows]))
+    left = array_ops.reverse(along(0, before), [axis])
+    right = array_ops.reverse(along(before + n, after), [axis])
+    return along(before, n) + placed(left, shift, n - before - shift) + \
+        placed(right, n - after - shift, shift)
 
 
 @gradient("Tile")

@@ -93,15 +93,39 @@ class While(_FunctionalOp):
             _stack(stack, t, spec) for stack, t, spec in zip(stacks, saved, out_specs[n + 1:])]
 
 
+def iteration_axes(tensor):
+    """How many leading axes of `tensor` count iterations: 1 for the stack a While saves
+    per iteration, plus those of the body tensor it stacks (a nested loop's own stack), 0
+    for any other tensor. An inner loop may run a different number of iterations each time
+    the outer body runs, so these axes may grow from one saved row to the next; the
+    gradient reads only the rows the iterations wrote, so a stack of them is padded."""
+    op = tensor.op
+    if op.type != "While" or tensor.value_index <= op.attrs["n_vars"]:
+        return 0
+    return 1 + iteration_axes(op.attrs["saved"][tensor.value_index - op.attrs["n_vars"] - 1])
+
+
+def ragged_shape_error(tensor):
+    return ("the gradient of this while loop needs %s from every iteration, and its shape "
+            "changes between iterations: saving values of varying shape is not supported "
+            "(only a nested loop's iteration counts may vary)" % tensor.name)
+
+
 def _stack(values, tensor, spec):
+    """The saved values of every iteration stacked, their iteration axes zero-padded to the
+    longest (see iteration_axes)."""
     if not values:
         return _zeros(spec)
-    if len({np.shape(v) for v in values}) > 1:
-        raise UnimplementedError(message=
-            "the gradient of this while loop needs %s from every iteration, and its shape "
-            "changes between iterations (%s): saving values of varying shape is not supported"
-            % (tensor.name, sorted({np.shape(v) for v in values})))
-    return np.stack(values)
+    shapes = {np.shape(v) for v in values}
+    if len(shapes) == 1:
+        return np.stack(values)
+    padded = iteration_axes(tensor)
+    if len({s[padded:] for s in shapes}) > 1:
+        raise UnimplementedError(message=ragged_shape_error(tensor) + " (%s)" % sorted(shapes))
+    out = np.zeros((len(values),) + tuple(np.max([s for s in shapes], axis=0)), values[0].dtype)
+    for row, v in zip(out, values):
+        row[tuple(slice(0, d) for d in v.shape)] = v
+    return out
 
 
 @register

@@ -8,6 +8,7 @@ import math
 
 import numpy as np
 from numba import njit, types
+from numba.cpython.unsafe.tuple import tuple_setitem
 
 
 # --- scalar functions NumPy lacks in Numba (compiled per type on first use, cached) ------------
@@ -556,6 +557,33 @@ def push_row(buf, count, value):
         grown[:count] = buf[:count]
         buf = grown
     set_index(buf, count, np.ascontiguousarray(value))
+    return buf
+
+
+@njit(cache=True)
+def push_padded_row(buf, count, value, axes):
+    """push_row for a nested loop's saved stack, whose first `axes` axes count iterations
+    and may be longer or shorter each time (compiler/plan_loops.iteration_axes): those
+    axes of buf grow to the longest value seen, and every row is zero-padded. The caller
+    checks that the other axes agree."""
+    shape = value.shape
+    if count > 0:
+        for i in range(axes):
+            if buf.shape[i + 1] > shape[i]:
+                shape = tuple_setitem(shape, i, buf.shape[i + 1])
+    capacity = buf.shape[0]
+    if count >= capacity:
+        capacity = max(2 * capacity, count + 1, 8)
+    if capacity != buf.shape[0] or shape != buf.shape[1:]:
+        grown = np.zeros((capacity,) + shape, buf.dtype)
+        for k in range(count):
+            for index in np.ndindex(buf.shape[1:]):
+                grown[(k,) + index] = buf[(k,) + index]
+        buf = grown
+    else:
+        buf[count] = 0
+    for index in np.ndindex(value.shape):
+        buf[(count,) + index] = value[index]
     return buf
 
 

@@ -486,34 +486,53 @@ def lower_tile(e, node, ins):
 
 @lowering("Pad")
 def lower_pad(e, node, ins):
+    """The input copied into the middle of a filled array; REFLECT and SYMMETRIC then copy,
+    axis by axis, the rows each padding mirrors. Paddings known at compile time are
+    literals; fed ones are read (and validated) at run time."""
     x = node.inputs[0]
     r = rank(x)
-    pads = node.inputs[1].const
-    if pads is None:
-        raise NotImplementedError("Pad with paddings computed at run time on the cpu target (%s)" % node.name)
-    pads = np.asarray(pads).reshape(r, 2)
     mode = node.attrs["mode"]
-    out = node.outputs[0]
+    shift = 1 if mode == "REFLECT" else 0  # REFLECT's mirror leaves out the edge
     dims = _dims(e, x, ins[0])
-    new = ["%s + %d" % (d, int(a) + int(b)) for d, (a, b) in zip(dims, pads)]
+    pads = _paddings(e, node, ins[1], r)
+    for axis, (a, b) in enumerate(pads):
+        if mode == "CONSTANT" and node.inputs[1].const is not None:
+            continue  # checked when the graph was built
+        limit = "%s.shape[%d] - %d" % (ins[0], axis, shift) if mode != "CONSTANT" else None
+        e.fail_if("%s < 0 or %s < 0%s" % (a, b, " or %s > %s or %s > %s" % (a, limit, b, limit)
+                                          if limit else ""),
+                  node, "InvalidArgumentError",
+                  lambda v, axis=axis: "paddings must be non-negative%s: dimension %d has "
+                  "paddings %d, %d" % ("" if mode == "CONSTANT" else " and at most %d" % v[2],
+                                       axis, v[0], v[1]), [a, b, limit or "0"])
+    new = ["%s + %s + %s" % (d, a, b) for d, (a, b) in zip(dims, pads)]
     res = e.assign("pad", "kernels.full(%s, %s)" % (_tuple(new), ins[2]))
-    inner = ", ".join("%d:%d + %s" % (a, a, d) for d, (a, b) in zip(dims, pads))
-    e.line("%s[%s] = %s" % (res, inner, ins[0]))
-    if mode != "CONSTANT":
-        shift = 1 if mode == "REFLECT" else 0
-        for axis, (a, b) in enumerate(pads):
-            limit = "%s.shape[%d] - %d" % (ins[0], axis, shift)
-            e.fail_if("%d > %s or %d > %s" % (a, limit, b, limit), node, "InvalidArgumentError",
-                      lambda v, axis=axis: "paddings must be non-negative and at most %d for "
-                      "dimension %d" % (v[0], axis), [limit])
-            for j in range(int(a)):
-                src = "%d" % (2 * int(a) - j - (0 if shift else 1))
-                e.line("%s[%s] = %s[%s]" % (res, _axis_index(r, axis, str(j)), res, _axis_index(r, axis, src)))
-            for j in range(int(b)):
-                dst = "%d + %s + %d" % (int(a), dims[axis], j)
-                src = "%d + %s - %d - %d" % (int(a), dims[axis], j + 1 + shift, 0)
-                e.line("%s[%s] = %s[%s]" % (res, _axis_index(r, axis, dst), res, _axis_index(r, axis, src)))
+    e.line("%s[%s] = %s" % (res, ", ".join("%s:%s + %s" % (a, a, d) for d, (a, _) in zip(dims, pads)),
+                            ins[0]))
+    if mode == "CONSTANT":
+        return [res]
+    for axis, (a, b) in enumerate(pads):
+        j = e.fresh("j")
+        with e.block("for %s in range(%s):" % (j, a)):
+            e.line("%s[%s] = %s[%s]" % (res, _axis_index(r, axis, j), res,
+                                        _axis_index(r, axis, "2 * %s - %s - %d" % (a, j, 1 - shift))))
+        with e.block("for %s in range(%s):" % (j, b)):
+            e.line("%s[%s] = %s[%s]" % (
+                res, _axis_index(r, axis, "%s + %s + %s" % (a, dims[axis], j)), res,
+                _axis_index(r, axis, "%s + %s - %s - %d" % (a, dims[axis], j, 1 + shift))))
     return [res]
+
+
+def _paddings(e, node, expr, r):
+    """(before, after) expressions per axis: literals when the paddings are constant."""
+    pads = node.inputs[1].const
+    if pads is not None:
+        return [(str(int(a)), str(int(b))) for a, b in np.asarray(pads).reshape(r, 2)]
+    if node.inputs[1].shape.dims != [r, 2]:
+        raise NotImplementedError("Pad (%s) with paddings of shape %s computed at run time on the "
+                                  "cpu target" % (node.name, node.inputs[1].shape))
+    return [(e.assign("pad_before", "np.int64(%s[%d, 0])" % (expr, i)),
+             e.assign("pad_after", "np.int64(%s[%d, 1])" % (expr, i))) for i in range(r)]
 
 
 def _axis_index(r, axis, idx):

@@ -4,7 +4,9 @@ native `while` loop and an `if`, so a whole recurrent loop runs without Python p
 Loop variables and branch results are kept C-contiguous and of their exact dtype so Numba
 gives each one a single type; TensorArrays travel as their four parts.
 """
-from ...plan_loops import assigned_in, plan_deferred, plan_while, static_trip_count
+from rnngraph.primitives.control_flow import ragged_shape_error
+
+from ...plan_loops import assigned_in, iteration_axes, plan_deferred, plan_while, static_trip_count
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 from .lower_array import transposed
 
@@ -91,12 +93,13 @@ def _save_step(e, node, trips, stacks, values, exprs):
         if rank(v) == 0:
             e.line("%s = kernels.push_scalar(%s, %s, %s)" % (buf, buf, trips, x))
             continue
-        e.fail_if("%s > 0 and %s.shape[1:] != %s.shape" % (trips, buf, x), node,
-                  "UnimplementedError", lambda vals, name=v.name: (
-                      "the gradient of this while loop needs %s from every iteration, and its "
-                      "shape changes between iterations: saving values of varying shape is not "
-                      "supported" % name))
-        e.line("%s = kernels.push_row(%s, %s, %s)" % (buf, buf, trips, x))
+        axes = iteration_axes(v)
+        e.fail_if("%s > 0 and %s.shape[%d:] != %s.shape[%d:]" % (trips, buf, axes + 1, x, axes),
+                  node, "UnimplementedError", lambda vals, v=v: ragged_shape_error(v))
+        if axes:
+            e.line("%s = kernels.push_padded_row(%s, %s, %s, %d)" % (buf, buf, trips, x, axes))
+        else:
+            e.line("%s = kernels.push_row(%s, %s, %s)" % (buf, buf, trips, x))
     e.line("%s += 1" % trips)
 
 
