@@ -36,6 +36,7 @@ FRAMEWORKS = ("rnngraph", "tf1", "torch")
 THREADS = 2
 TOLERANCE = 1e-4
 PARALLEL_ITERATIONS = (1, 10, 100)
+SETTLE_S = 0.05  # idle time before each framework's turn (see time_interleaved)
 
 
 # --- inputs and weights -------------------------------------------------------------------
@@ -184,7 +185,11 @@ def time_interleaved(fns, budget_s, warmup=2, rounds=10, min_reps=3, max_reps=20
     """Time each of `fns` (name -> function): `warmup` untimed calls, then repetitions
     adapted to about budget_s each (at least min_reps), spread over `rounds` rounds that
     visit every function in turn, so that a slow phase of this shared machine hits them all
-    alike. Returns name -> {median_ms, min_ms, reps, others_busy}, and name -> last result."""
+    alike. Before each function's turn in a round, the machine settles (SETTLE_S idle, so
+    the worker threads the previous framework left spinning go to sleep) and the function
+    runs once untimed: each framework is timed as if it ran alone, not against another's
+    spinning threads (measured: up to 1.5x on the large size).
+    Returns name -> {median_ms, min_ms, reps, others_busy}, and name -> last result."""
     results, estimate = {}, {}
     for name, fn in fns.items():
         for _ in range(warmup):
@@ -196,6 +201,9 @@ def time_interleaved(fns, budget_s, warmup=2, rounds=10, min_reps=3, max_reps=20
     times, before = {n: [] for n in fns}, cpu_snapshot()
     for r in range(rounds):
         for name, fn in fns.items():
+            if len(fns) > 1:
+                time.sleep(SETTLE_S)
+                fn()
             for _ in range(reps[name] * (r + 1) // rounds - reps[name] * r // rounds):
                 t0 = time.perf_counter()
                 results[name] = fn()

@@ -23,6 +23,7 @@ from rnngraph.framework.tensor_shape import TensorShape
 from .feeds import normalize_feeds
 from .fetches import FetchPlan
 from .state import SessionState
+from .allocator import keep_freed_memory
 from .threads import use_threads
 from .tiering import TieredExecutable, has_loop, interpret_first
 
@@ -106,6 +107,7 @@ class Session:
         executable = self._executable(plan, feeds)
         if self.target != "reference":
             use_threads(self.config.intra_op_parallelism_threads)
+            keep_freed_memory()
         values = executable.run([v for _, v in feeds], self._state)
         return plan.build(values)
 

@@ -145,8 +145,12 @@ def test_source_is_printable_and_runs_the_loop_natively(sess):
     exe = low.compile("cpu")
     src = exe.source()
     assert "@njit" in src and "while True:" in src
-    # loop planning: the input projection runs per window of parallel_iterations steps
-    assert "kernels.project_window(" in src and "kernels.gemm_into(" in src
+    # loop planning: the input projection runs per window of parallel_iterations steps;
+    # the kernel's two parts are packed once before the loop (panels.py), and each step
+    # adds its recurrent product into its window row
+    assert "kernels.project_window_panels(" in src
+    assert src.count("kernels.pack_panels(") == 2 and "kernels.panel_product(" in src
+    assert src.index("kernels.pack_panels(") < src.index("while True:")
     sess.run(tf.global_variables_initializer())
     assert sess.run(out, {x: np.zeros((5, 3))}).shape == (1, 5, 4)
 
@@ -258,10 +262,10 @@ def test_weight_gradients_are_one_product_after_the_backward_loop():
     # optimize.assemble_slice_gradients: the gates' gradient is one Concat, not a sum of
     # four zero-padded StridedSliceGrads
     assert "= StridedSliceGrad(" not in src and src.count("= Concat(") >= 1
-    # lower_control._hoist_transposed_weights: the step's `g @ W^T` multiplies by W^T made
-    # once before the loop, without a transpose flag
-    assert src.count("weight_t = kernels.transpose(") == 1
-    assert re.search(r"kernels.matmul\(\w+, weight_t, False, False\)", src)
+    # lower_control._hoist_transposed_weights: the step's `g @ W^T` multiplies by W^T
+    # packed once before the loop
+    assert len(re.findall(r"weight_t_panels = kernels.pack_panels\(weight\w*\.T\)", src)) == 1
+    assert re.search(r"kernels.panel_matmul\(\w+, weight_t_panels, 9\)", src)
     _assert_same(_run_on("reference", _lstm_gradient_case), _run_on("cpu", _lstm_gradient_case))
 
 
@@ -335,12 +339,14 @@ def test_matmul_of_reversed_single_row_or_column(shape):
 
 
 def test_cached_programs_are_keyed_by_the_kernels_source():
-    """A program embeds the kernels it calls: changing kernels.py must change every cache
-    name, or a cached program would keep running the old kernel code."""
+    """A program embeds the kernels it calls: changing kernels.py or panels.py must change
+    every cache name, or a cached program would keep running the old kernel code."""
     from compiler.targets.cpu import cache
-    with open(cache.os.path.join(cache.os.path.dirname(cache.__file__), "kernels.py"), "rb") as f:
-        digest = cache.hashlib.sha256(f.read()).hexdigest()[:16]
-    assert "kernels=%s" % digest in cache.VERSION_KEY
+    digest = cache.hashlib.sha256()
+    for name in ("kernels.py", "panels.py"):
+        with open(cache.os.path.join(cache.os.path.dirname(cache.__file__), name), "rb") as f:
+            digest.update(f.read())
+    assert "kernels=%s" % digest.hexdigest()[:16] in cache.VERSION_KEY
 
 
 def _whiles(lowered):

@@ -218,3 +218,18 @@ def test_nested_feed_keys(sess):
     assert sess.run(total, {(c, h): [[[1.0, 1.0]], [[0.0, 1.0]]]}) == 2.0 + 10.0
     with pytest.raises(ValueError, match="structure"):
         sess.run(total, {state: np.ones((1, 2), np.float32)})
+
+
+def test_compiled_runs_keep_freed_memory_in_the_process(monkeypatch):
+    """runtime/allocator.py: glibc's malloc keeps freed memory for the next loop step
+    (mallopt, once per process; RNNGRAPH_KEEP_FREED_MEMORY=0 leaves malloc alone)."""
+    import platform
+
+    from runtime import allocator
+    allocator.keep_freed_memory.cache_clear()
+    monkeypatch.setenv("RNNGRAPH_KEEP_FREED_MEMORY", "0")
+    assert allocator.keep_freed_memory() is False
+    allocator.keep_freed_memory.cache_clear()
+    monkeypatch.delenv("RNNGRAPH_KEEP_FREED_MEMORY")
+    glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
+    assert allocator.keep_freed_memory() is glibc

@@ -21,11 +21,14 @@ import rnngraph
 
 
 def _kernels_digest():
-    """A hash of kernels.py: a compiled program embeds the kernels it calls (Numba links
-    their code into it), so a program cached before a kernel changed must not be reused,
-    even where the package's version number did not change (an editable install)."""
-    with open(os.path.join(os.path.dirname(__file__), "kernels.py"), "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()[:16]
+    """A hash of kernels.py and panels.py: a compiled program embeds the kernels it calls
+    (Numba links their code into it), so a program cached before a kernel changed must not
+    be reused, even where the package's version number did not change (an editable install)."""
+    digest = hashlib.sha256()
+    for name in ("kernels.py", "panels.py"):
+        with open(os.path.join(os.path.dirname(__file__), name), "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:16]
 
 
 VERSION_KEY = "numba=%s llvmlite=%s numpy=%s rnngraph=%s python=%s kernels=%s" % (

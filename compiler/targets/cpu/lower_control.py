@@ -58,7 +58,8 @@ def lower_while(e, node, ins):
     slots = [_new_slot(e, v, x, "loop_%s" % (v.name or "v")) for v, x in zip(node.outputs, ins[:n])]
     cond_caps, body_caps = ins[n:n + n_cond], ins[n + n_cond:]
     for plan in plan_while(node):
-        _windowed_projection(e, plan, node.attrs.get("parallel_iterations", 10))
+        outer_weight = body_caps[body.args.index(plan.weight) - n] if plan.weight in body.args[n:] else None
+        _windowed_projection(e, plan, node.attrs.get("parallel_iterations", 10), outer_weight)
     deferred = [(plan, _deferred_product(e, plan, body_caps[body.args.index(plan.stack_arg) - n]))
                 for plan in plan_deferred(node)]
     if HOIST_TRANSPOSED_WEIGHTS:
@@ -140,12 +141,14 @@ def _with_saved(e, node, branch, outs):
     return result
 
 
-def _windowed_projection(e, plan, p):
+def _windowed_projection(e, plan, p, outer_weight):
     """Replace `concat([x_t, h]) @ W` by `h @ W[dx:] + window[t]`, where window holds
     x_t @ W[:dx] for P consecutive steps, computed by one matrix product (into the same
     buffer, reused) when t leaves it. Each step adds its recurrent product into its window
     row in place when nothing but elementwise ops reads the result (they copy it out before
-    the window is overwritten); otherwise into a new array."""
+    the window is overwritten); otherwise into a new array. A loop-invariant W
+    (`outer_weight`, its expression outside the loop) is packed for panels.py's kernel
+    once, before the loop."""
     dtype = NP_DTYPE[plan.matmul.outputs[0].dtype]
     win = e.assign("window", "kernels.empty(%s, %s)" % (int_tuple((0, 1, 1)), dtype))
     start = e.assign("window_start", "np.int64(0)")
@@ -153,6 +156,11 @@ def _windowed_projection(e, plan, p):
     dx = plan.read.outputs[0].shape.dims[-1]
     if not plan.keep_concat:
         e.skipped.add(plan.concat)
+    panels = PANEL_PRODUCTS and outer_weight is not None and plan.weight.shape.is_fully_defined()
+    if panels:
+        n = plan.weight.shape.dims[1]
+        x_panels = e.assign("input_panels", "kernels.pack_panels(%s[:%d])" % (outer_weight, dx))
+        h_panels = e.assign("recurrent_panels", "kernels.pack_panels(%s[%d:])" % (outer_weight, dx))
 
     def emit(e, node, ins):
         t = e.expr(plan.counter_arg)
@@ -163,15 +171,29 @@ def _windowed_projection(e, plan, p):
             e.line("%s = %s + %d" % (end, start, p))  # (no min(): Numba would compile it)
             with e.block("if %s > %s:" % (end, ta.size)):
                 e.line("%s = %s" % (end, ta.size))
-            e.line("%s = kernels.project_window(%s[%s:%s], %s[:%d], %s)"
-                   % (win, ta.buf, start, end, w, dx, win))
+            if panels:
+                e.line("%s = kernels.project_window_panels(%s[%s:%s], %s, %d, %s)"
+                       % (win, ta.buf, start, end, x_panels, n, win))
+            else:
+                e.line("%s = kernels.project_window(%s[%s:%s], %s[:%d], %s)"
+                       % (win, ta.buf, start, end, w, dx, win))
         row = e.assign("window_row", "%s[%s - %s]" % (win, t, start))
+        h = e.expr(plan.rest)
         if plan.in_place:
-            e.line("kernels.gemm_into(%s, %s[%d:], %s, False, False, 1.0)" % (e.expr(plan.rest), w, dx, row))
+            if panels:
+                e.line("kernels.panel_product(%s, %s, %s, True)" % (h, h_panels, row))
+            else:
+                e.line("kernels.gemm_into(%s, %s[%d:], %s, False, False, 1.0)" % (h, w, dx, row))
             return [row]
-        return [e.assign(node.outputs[0].name or "matmul",
-                         "kernels.matmul_add(%s, %s[%d:], %s)" % (e.expr(plan.rest), w, dx, row))]
+        product = "kernels.panel_matmul_add(%s, %s, %s)" % (h, h_panels, row) if panels else \
+            "kernels.matmul_add(%s, %s[%d:], %s)" % (h, w, dx, row)
+        return [e.assign(node.outputs[0].name or "matmul", product)]
     e.overrides[plan.matmul] = emit
+
+
+# Whether loop-invariant matrices a loop multiplies by are packed once before the loop and
+# multiplied by panels.py's kernel instead of BLAS (a module switch for A/B runs).
+PANEL_PRODUCTS = True
 
 
 # Whether a loop-invariant matrix that a loop body multiplies by transposed is transposed
@@ -199,11 +221,16 @@ def _hoist_transposed_weights(e, body, body_caps, n):
         w = e.assign("weight", body_caps[captured[b.id] - n])
         if "b_rows" in mm.attrs:
             w = e.assign("weight_rows", "%s[%d:%d]" % ((w,) + tuple(mm.attrs["b_rows"])))
-        w_t = e.assign("weight_t", transposed(w, (1, 0)))
+        if PANEL_PRODUCTS:
+            w_t = e.assign("weight_t_panels", "kernels.pack_panels(%s.T)" % w)
+            rows = mm.attrs.get("b_rows", (0, b.shape.dims[0]))
+            product = "kernels.panel_matmul(%%s, %s, %d)" % (w_t, rows[1] - rows[0])
+        else:
+            w_t = e.assign("weight_t", transposed(w, (1, 0)))
+            product = "kernels.matmul(%%s, %s, False, False)" % w_t
 
-        def emit(e, node, ins, w_t=w_t):
-            return [e.assign(node.outputs[0].name or "matmul",
-                             "kernels.matmul(%s, %s, False, False)" % (ins[0], w_t))]
+        def emit(e, node, ins, product=product):
+            return [e.assign(node.outputs[0].name or "matmul", product % ins[0])]
         e.overrides[mm] = emit
 
 

@@ -1,0 +1,261 @@
+"""Matrix products by our own vector micro-kernel over a matrix packed once into panels.
+
+Why: an RNN step multiplies a few rows (the batch) by the same weight matrix, hundreds of
+times per run. OpenBLAS repacks the weights on every call and, at 16-128 rows, reaches
+70-120 GFLOP/s of the ~200 this machine's two cores can do (medium LSTM step, 32x256 @
+256x1024: 212 us; packed here once, 147 us on one thread, 75 us on two).
+
+Layout: `pack_panels(b)` stores a [k, n] matrix as [ceil(n / NR), k, NR]: panel j holds
+columns j*NR .. j*NR+NR-1, row after row, zero-padded past n. The micro-kernel computes
+an (up to) MR x NR block of the product: it keeps the block in 2*MR vector registers and,
+for each p < k, broadcasts a[r, p] and multiplies it by panel row p (two vector loads).
+LLVM does not turn scalar Numba code into this (its accumulators stay in memory, 13
+GFLOP/s), so the kernel is written as LLVM vector IR (`_micro_kernel`). Panels are
+independent, so the product runs on Numba's threads, one panel at a time.
+
+The vector width follows the host: 512-bit vectors where it has AVX-512, else 256-bit.
+Any strides of `a` work (a transposed view too); `c` needs unit column stride.
+
+Programs do not link this code. The threaded product over whole panels is compiled once
+as a C callable per dtype (`@cfunc`, cached) and registered with LLVM as the symbols
+`rnngraph_panel_product_f32`/`_f64` when this module is imported; `panel_product` (what
+programs call, small) validates its operands, calls the symbol, and computes the last
+panel's columns, when narrower than NR, by a plain loop. Linked into every program, the
+threaded loop and its micro-kernels made each program's library 7 times larger and its
+compile 25% longer (Numba generates a callee's machine code again in every caller).
+"""
+import numpy as np
+from llvmlite import binding as llvm
+from llvmlite import ir
+from numba import cfunc, njit, prange, types
+from numba.extending import intrinsic
+from numba.np.ufunc.parallel import _launch_threads
+
+MR = 8  # rows of the widest block one micro-kernel call computes
+_VECTOR_BYTES = 64 if "+avx512f" in llvm.get_host_cpu_features().flatten() else 32
+NR32 = 2 * _VECTOR_BYTES // 4  # panel width (two vector registers) for float32
+NR64 = 2 * _VECTOR_BYTES // 8  # and for float64
+# Rows of the output computed panel after panel before moving on: the rows of `a` they
+# read stay in cache, and the output is written a block at a time (one panel of every row
+# of a large output at a time wrote one cache line per page: the large LSTM's input
+# projection, 4096 x 2048, ran 1.5x slower).
+ROW_BLOCK = 128
+# Products with fewer multiply-adds run on the calling thread (starting Numba's threads
+# costs more than they take).
+SERIAL_MAX = 1 << 18
+
+
+def _micro_kernel(rows):
+    """An intrinsic computing c[r*ldc + j] (+)= sum_p a[r*a_rs + p*a_ps] * b[p*NR + j] for
+    r < rows, j < NR. a, b, c are addresses of elements of `dtype` (float32 or float64,
+    passed as the NumPy type); strides are in elements; accumulate 0 overwrites c."""
+    @intrinsic
+    def micro(typingctx, dtype, a, a_rs, a_ps, b, c, ldc, k, accumulate):
+        if getattr(dtype, "instance_type", None) not in (types.float32, types.float64):
+            return None
+        sig = types.void(dtype, a, a_rs, a_ps, b, c, ldc, k, accumulate)
+
+        def codegen(context, builder, signature, args):
+            scalar = context.get_value_type(signature.args[0].instance_type)
+            a_ptr, a_rs, a_ps, b_ptr, c_ptr, ldc, k, accumulate = (
+                context.cast(builder, v, t, types.int64) for v, t in zip(args[1:], signature.args[1:]))
+            a_ptr, b_ptr, c_ptr = (builder.inttoptr(x, scalar.as_pointer()) for x in (a_ptr, b_ptr, c_ptr))
+            width = _VECTOR_BYTES // (4 if isinstance(scalar, ir.FloatType) else 8)
+            vec, i64, i32 = ir.VectorType(scalar, width), ir.IntType(64), ir.IntType(32)
+            vec_ptr = vec.as_pointer()
+            fma = _declare(builder.module, ir.FunctionType(vec, [vec, vec, vec]),
+                           "llvm.fma.v%d%s" % (width, "f32" if isinstance(scalar, ir.FloatType) else "f64"))
+            zero = ir.Constant(vec, None)
+            splat_mask = ir.Constant(ir.VectorType(i32, width), [0] * width)
+
+            def const(v):
+                return ir.Constant(i64, v)
+
+            entry = builder.basic_block
+            loop = builder.append_basic_block("panel.loop")
+            done = builder.append_basic_block("panel.done")
+            builder.cbranch(builder.icmp_signed(">", k, const(0)), loop, done)
+            builder.position_at_end(loop)
+            p = builder.phi(i64)
+            acc = [[builder.phi(vec) for _ in range(2)] for _ in range(rows)]
+            row_p = builder.gep(b_ptr, [builder.mul(p, const(2 * width))])
+            b = [builder.load(builder.bitcast(builder.gep(row_p, [const(h * width)]), vec_ptr),
+                              align=1) for h in range(2)]
+            new = []
+            for r in range(rows):
+                index = builder.add(builder.mul(const(r), a_rs), builder.mul(p, a_ps))
+                x = builder.insert_element(ir.Constant(vec, ir.Undefined),
+                                           builder.load(builder.gep(a_ptr, [index])), const(0))
+                x = builder.shuffle_vector(x, ir.Constant(vec, ir.Undefined), splat_mask)
+                new.append([builder.call(fma, [x, b[h], acc[r][h]]) for h in range(2)])
+            p_next = builder.add(p, const(1))
+            p.add_incoming(const(0), entry)
+            p.add_incoming(p_next, loop)
+            for r in range(rows):
+                for h in range(2):
+                    acc[r][h].add_incoming(zero, entry)
+                    acc[r][h].add_incoming(new[r][h], loop)
+            builder.cbranch(builder.icmp_signed("<", p_next, k), loop, done)
+            builder.position_at_end(done)
+            sums = []
+            for r in range(rows):
+                for h in range(2):
+                    s = builder.phi(vec)
+                    s.add_incoming(zero, entry)
+                    s.add_incoming(new[r][h], loop)
+                    sums.append(s)
+            keep = builder.icmp_signed("!=", accumulate, const(0))
+            for r in range(rows):
+                row_c = builder.gep(c_ptr, [builder.mul(const(r), ldc)])
+                for h in range(2):
+                    q = builder.bitcast(builder.gep(row_c, [const(h * width)]), vec_ptr)
+                    old = builder.select(keep, builder.load(q, align=1), zero)
+                    builder.store(builder.fadd(old, sums[2 * r + h]), q, align=1)
+            return context.get_dummy_value()
+        return sig, codegen
+    return micro
+
+
+def _declare(module, fnty, name):
+    existing = module.globals.get(name)
+    return existing if existing is not None else ir.Function(module, fnty, name)
+
+
+_micro8, _micro4, _micro2, _micro1 = (_micro_kernel(r) for r in (8, 4, 2, 1))
+
+
+def panel_width(dtype):
+    """NR for arrays of `dtype` (float32 or float64)."""
+    return NR32 if np.dtype(dtype).itemsize == 4 else NR64
+
+
+@njit(cache=True)
+def pack_panels(b):
+    """b [k, n] (any strides: a transposed view packs the transpose) as panels
+    [ceil(n / NR), k, NR], zero-padded past n."""
+    k, n = b.shape
+    nr = NR32 if b.itemsize == 4 else NR64
+    count = (n + nr - 1) // nr
+    out = np.empty((count, k, nr), b.dtype)
+    for jp in range(count):
+        j0 = jp * nr
+        width = min(nr, n - j0)
+        for p in range(k):
+            for jj in range(width):
+                out[jp, p, jj] = b[p, j0 + jj]
+            for jj in range(width, nr):
+                out[jp, p, jj] = 0
+    return out
+
+
+@njit(cache=True)
+def _strip(dtype, a, a_rs, a_ps, m, k, b, c, ldc, accumulate):
+    """NR columns of m rows: blocks of 8 rows, then 4, 2, 1 (addresses, element strides)."""
+    s = np.empty(0, dtype).itemsize
+    i = 0
+    while i + 8 <= m:
+        _micro8(dtype, a + i * a_rs * s, a_rs, a_ps, b, c + i * ldc * s, ldc, k, accumulate)
+        i += 8
+    if i + 4 <= m:
+        _micro4(dtype, a + i * a_rs * s, a_rs, a_ps, b, c + i * ldc * s, ldc, k, accumulate)
+        i += 4
+    if i + 2 <= m:
+        _micro2(dtype, a + i * a_rs * s, a_rs, a_ps, b, c + i * ldc * s, ldc, k, accumulate)
+        i += 2
+    if i < m:
+        _micro1(dtype, a + i * a_rs * s, a_rs, a_ps, b, c + i * ldc * s, ldc, k, accumulate)
+
+
+@njit(cache=True)
+def _block(dtype, a, a_rs, a_ps, m, k, b, nr, c, ldc, accumulate, block, jp):
+    """Rows block*ROW_BLOCK .. of whole panel jp."""
+    s = np.empty(0, dtype).itemsize
+    r0 = block * ROW_BLOCK
+    rows = min(ROW_BLOCK, m - r0)
+    _strip(dtype, a + r0 * a_rs * s, a_rs, a_ps, rows, k, b + jp * k * nr * s,
+           c + (r0 * ldc + jp * nr) * s, ldc, accumulate)
+
+
+@njit(cache=True, parallel=True)
+def _whole_panels(dtype, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
+    """The first `panels` panels' columns of c, on Numba's threads when large: each
+    thread takes a contiguous range of (row block, panel) pairs."""
+    nr = NR32 if np.empty(0, dtype).itemsize == 4 else NR64
+    blocks = (m + ROW_BLOCK - 1) // ROW_BLOCK
+    if m * k * panels * nr <= SERIAL_MAX:
+        for t in range(blocks * panels):
+            _block(dtype, a, a_rs, a_ps, m, k, b, nr, c, ldc, accumulate, t // panels, t % panels)
+    else:
+        for t in prange(blocks * panels):
+            _block(dtype, a, a_rs, a_ps, m, k, b, nr, c, ldc, accumulate, t // panels, t % panels)
+
+
+# The C entry points: (a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate), addresses and
+# element counts as int64.
+_ENTRY = types.void(*[types.int64] * 10)
+_launch_threads()  # a cached threaded function needs Numba's thread pool symbols to load
+
+
+@cfunc(_ENTRY, cache=True)
+def _entry_f32(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
+    _whole_panels(np.float32, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate)
+
+
+@cfunc(_ENTRY, cache=True)
+def _entry_f64(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
+    _whole_panels(np.float64, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate)
+
+
+llvm.add_symbol("rnngraph_panel_product_f32", _entry_f32.address)
+llvm.add_symbol("rnngraph_panel_product_f64", _entry_f64.address)
+_PRODUCT_F32 = types.ExternalFunction("rnngraph_panel_product_f32", _ENTRY)
+_PRODUCT_F64 = types.ExternalFunction("rnngraph_panel_product_f64", _ENTRY)
+
+
+@njit(cache=True)
+def panel_product(a, panels, c, accumulate):
+    """c = a @ B (accumulate: c += a @ B) for B packed by pack_panels; a [m, k] with any
+    strides, c [m, n] with unit column stride, n <= the panels' columns."""
+    m, k = a.shape
+    n = c.shape[1]
+    nr = panels.shape[2]
+    if c.shape[0] != m or panels.shape[1] != k or n > panels.shape[0] * nr:
+        raise ValueError("panel_product: operand shapes do not agree")
+    if m == 0 or n == 0:
+        return
+    if n > 1 and c.strides[1] != c.itemsize:
+        raise ValueError("panel_product: the output's columns are not contiguous")
+    s = a.itemsize
+    a_rs, a_ps = np.int64(a.strides[0] // s), np.int64(a.strides[1] // s)
+    ldc = np.int64(c.strides[0] // s) if m > 1 else np.int64(n)
+    flag = np.int64(1 if accumulate else 0)
+    whole = n // nr
+    if whole > 0:
+        args = (np.int64(a.ctypes.data), a_rs, a_ps, np.int64(m), np.int64(k),
+                np.int64(panels.ctypes.data), np.int64(whole), np.int64(c.ctypes.data), ldc, flag)
+        if s == 4:
+            _PRODUCT_F32(*args)
+        else:
+            _PRODUCT_F64(*args)
+    last = panels[whole] if whole * nr < n else panels[0]
+    zero = np.zeros(1, c.dtype)[0]
+    for i in range(m):  # the columns of a last, narrower panel
+        for j in range(whole * nr, n):
+            total = c[i, j] if accumulate else zero
+            for p in range(k):
+                total += a[i, p] * last[p, j - whole * nr]
+            c[i, j] = total
+@njit(cache=True)
+def panel_matmul(a, panels, n):
+    """a @ B as a new [m, n] array, B packed by pack_panels."""
+    out = np.empty((a.shape[0], n), a.dtype)
+    panel_product(a, panels, out, False)
+    return out
+
+
+@njit(cache=True)
+def panel_matmul_add(a, panels, c):
+    """a @ B + c as a new array (c of the result's shape)."""
+    out = c.copy()  # C-contiguous, whatever c's layout
+    panel_product(a, panels, out, True)
+    return out
