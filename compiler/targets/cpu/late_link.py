@@ -6,11 +6,8 @@ small callees can be inlined. For the outlined loops that is pure cost: they are
 (never inlined), already optimized when they were compiled, and the caller optimized them
 again, which was about a quarter of a gradient program's compile time. This wraps Numba's
 `CPUCodeLibrary.finalize` so that libraries of functions named `outlined` are linked after
-the caller's own optimization. So are the matrix-product kernels (LATE_KERNELS): the
-panels.py code they carry (a threaded loop and four micro-kernels) is large, never worth
-inlining into a program, and was optimized again in every program that multiplies. Every
-other callee (small kernels.py functions, NumPy implementations) is linked before it, as
-Numba does, so that LLVM can inline it.
+the caller's own optimization; every other callee (kernels.py, NumPy implementations) is
+linked before it, as Numba does.
 
 It touches Numba internals (`_linking_libraries`, `_optimize_final_module`,
 `_get_module_for_linking`); on a Numba without them nothing is changed and compiling is
@@ -19,10 +16,6 @@ only slower.
 from numba.core.codegen import CPUCodeLibrary
 
 OUTLINED_NAME = "outlined"
-LATE_KERNELS = {"gemm_into", "matmul", "matmul_add", "add_product_t", "project_window",
-                "project_window_panels", "pack_panels", "panel_product", "panel_matmul",
-                "panel_matmul_add"}
-LATE_NAMES = LATE_KERNELS | {OUTLINED_NAME}
 
 
 def install():
@@ -35,7 +28,7 @@ def install():
 
     def finalize(self):
         libraries = getattr(self, "_linking_libraries", None)
-        late = [lib for lib in libraries or () if getattr(lib, "name", None) in LATE_NAMES]
+        late = [lib for lib in libraries or () if getattr(lib, "name", None) == OUTLINED_NAME]
         if not late:
             return numba_finalize(self)
         self._linking_libraries = [lib for lib in libraries if lib not in late]
