@@ -59,13 +59,15 @@ def test_pack_panels_layout_and_zero_padding(dtype):
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_threaded_and_row_blocked_products(dtype):
     """Above SERIAL_MAX the panels run on Numba's threads (inside the registered C entry
-    point); above ROW_BLOCK rows, block by block; a transposed view packs the transpose;
-    2810 columns leave a last panel narrower than NR."""
+    point); above ROW_BLOCK rows, block by block; above DEPTH_BLOCK inner indices, in
+    passes that add up; a transposed view packs the transpose; 2810 columns leave a last
+    panel narrower than NR."""
     rng = np.random.default_rng(1)
     m = panels.ROW_BLOCK * 2 + 13
-    a = rng.standard_normal((m, 96)).astype(dtype)
-    b = rng.standard_normal((2810, 96)).astype(dtype)
-    assert m * 96 * 2810 > panels.SERIAL_MAX and 2810 % panels.panel_width(dtype)
+    k = panels.DEPTH_BLOCK + 37
+    a = rng.standard_normal((m, k)).astype(dtype)
+    b = rng.standard_normal((2810, k)).astype(dtype)
+    assert m * k * 2810 > panels.SERIAL_MAX and 2810 % panels.panel_width(dtype)
     c = np.empty((m, 2810), dtype)
     panels.panel_product(a, panels.pack_panels(b.T), c, False)
     np.testing.assert_allclose(c, a @ b.T, **_tol(dtype))
