@@ -27,7 +27,7 @@ compile 25% longer (Numba generates a callee's machine code again in every calle
 import numpy as np
 from llvmlite import binding as llvm
 from llvmlite import ir
-from numba import cfunc, njit, prange, types
+from numba import cfunc, njit, prange, threading_layer, types
 from numba.extending import intrinsic
 from numba.np.ufunc.parallel import _launch_threads
 
@@ -184,17 +184,17 @@ def _block(dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, accumulate, block,
 
 
 @njit(cache=True, parallel=True)
-def _whole_panels(dtype, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
+def _whole_panels(dtype, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, threaded):
     """The first `panels` panels' columns of c, DEPTH_BLOCK inner indices at a time (the
-    first block writes c or adds to it, the others add), on Numba's threads when large:
-    each thread takes a contiguous range of (row block, panel) pairs."""
+    first block writes c or adds to it, the others add), on Numba's threads when large
+    and `threaded`: each thread takes a contiguous range of (row block, panel) pairs."""
     nr = NR32 if np.empty(0, dtype).itemsize == 4 else NR64
     blocks = (m + ROW_BLOCK - 1) // ROW_BLOCK
     tiles = blocks * panels
     for kb in range(0, max(k, 1), DEPTH_BLOCK):
         kc = min(DEPTH_BLOCK, k - kb)
         flag = accumulate if kb == 0 else 1
-        if m * kc * panels * nr <= SERIAL_MAX:
+        if not threaded or m * kc * panels * nr <= SERIAL_MAX:
             for t in range(tiles):
                 _block(dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, t // panels, t % panels)
         else:
@@ -210,16 +210,31 @@ _launch_threads()  # a cached threaded function needs Numba's thread pool symbol
 
 @cfunc(_ENTRY, cache=True)
 def _entry_f32(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
-    _whole_panels(np.float32, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate)
+    _whole_panels(np.float32, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, True)
 
 
 @cfunc(_ENTRY, cache=True)
 def _entry_f64(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
-    _whole_panels(np.float64, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate)
+    _whole_panels(np.float64, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, True)
 
 
-llvm.add_symbol("rnngraph_panel_product_f32", _entry_f32.address)
-llvm.add_symbol("rnngraph_panel_product_f64", _entry_f64.address)
+def _serial_entries():
+    """Entry points that never start Numba's threads: for the workqueue threading layer
+    (a machine without OpenMP or TBB), which aborts the process when two threads (two
+    sessions run from Python threads) start parallel work at once."""
+    @cfunc(_ENTRY, cache=True)
+    def _serial_f32(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
+        _whole_panels(np.float32, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, False)
+
+    @cfunc(_ENTRY, cache=True)
+    def _serial_f64(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
+        _whole_panels(np.float64, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, False)
+    return _serial_f32, _serial_f64
+
+
+ENTRIES = (_entry_f32, _entry_f64) if threading_layer() != "workqueue" else _serial_entries()
+llvm.add_symbol("rnngraph_panel_product_f32", ENTRIES[0].address)
+llvm.add_symbol("rnngraph_panel_product_f64", ENTRIES[1].address)
 _PRODUCT_F32 = types.ExternalFunction("rnngraph_panel_product_f32", _ENTRY)
 _PRODUCT_F64 = types.ExternalFunction("rnngraph_panel_product_f64", _ENTRY)
 
