@@ -262,7 +262,7 @@ def test_weight_gradients_are_one_product_after_the_backward_loop():
     # optimize.assemble_slice_gradients: the gates' gradient is one Concat, not a sum of
     # four zero-padded StridedSliceGrads
     assert "= StridedSliceGrad(" not in src and src.count("= Concat(") >= 1
-    # lower_control._hoist_transposed_weights: the step's `g @ W^T` multiplies by W^T
+    # lower_control._hoist_invariant_weights: the step's `g @ W^T` multiplies by W^T
     # packed once before the loop
     assert len(re.findall(r"weight_t_panels = kernels.pack_panels\(weight\w*\.T\)", src)) == 1
     assert re.search(r"kernels.panel_matmul\(\w+, weight_t_panels, 9\)", src)
@@ -304,6 +304,30 @@ def test_sums_of_slice_gradients_agree_with_reference(pieces):
             parts = [x[:, :4], x[:, 3:]]
         loss = tf.add_n([tf.reduce_sum(tf.sin(p) * (k + 1.0)) for k, p in enumerate(parts)])
         return tf.gradients(loss, [x]), {x: np.random.RandomState(2).randn(3, 7)}
+    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+
+
+def test_loop_invariant_matrix_is_packed_once_before_the_loop():
+    """lower_control._hoist_invariant_weights: `h @ W` in a while body, W a loop-invariant
+    variable (no windowed projection: no TensorArray input), multiplies by W packed once
+    before the loop; the gradient step's `g @ W^T` likewise. Same values as the reference."""
+    def build(tf):
+        h0 = tf.placeholder(tf.float64, [3, 40], name="h0")  # float64: exact comparison
+        w = tf.get_variable("w", [40, 40], tf.float64,
+                            initializer=tf.random_normal_initializer(stddev=0.2))
+        _, h = tf.while_loop(lambda i, h: i < 5, lambda i, h: (i + 1, tf.tanh(h @ w)),
+                             [tf.constant(0), h0])
+        return [h] + tf.gradients(tf.reduce_sum(h * h), [w, h0]), {
+            h0: np.random.RandomState(3).randn(3, 40)}
+    graph = tf.Graph()
+    with graph.as_default():
+        fetches, feed = build(tf)
+        with tf.Session("cpu", graph=graph) as sess:
+            src = sess.lower(fetches, feed).compile("cpu").source()
+    forward = re.search(r"weight_panels\w* = kernels.pack_panels\(weight\w*\)\n", src)
+    assert forward and forward.start() < src.index("while True:")
+    assert re.search(r"kernels.panel_matmul\(\w+, weight_panels\w*, 40\)", src)
+    assert re.search(r"weight_t_panels\w* = kernels.pack_panels\(weight\w*\.T\)", src)
     _assert_same(_run_on("reference", build), _run_on("cpu", build))
 
 

@@ -732,9 +732,8 @@ def _row_times_matrix(x, w, y, beta):
 def gemm_into(a, b, c, trans_a, trans_b, beta):
     """c = op(a) @ op(b) + beta * c in place, op = transpose when the flag is set; c is a
     row-major matrix with unit inner stride (a row slice of a C-contiguous array is)."""
-    ra, rb = _blas_ready(a), _blas_ready(b)
     m, n = c.shape
-    k = ra.shape[0] if trans_a else ra.shape[1]
+    k = a.shape[0] if trans_a else a.shape[1]
     if m == 0 or n == 0:
         return
     scalars = np.empty(2, c.dtype)
@@ -746,7 +745,7 @@ def gemm_into(a, b, c, trans_a, trans_b, beta):
                 c[i, j] = 0 if beta == 0 else c[i, j] * scalars[1]
         return
     if m == 1 and not trans_a and not trans_b and k * n <= VECTOR_PRODUCT_MAX:
-        _row_times_matrix(ra[0], rb, c[0], scalars[1])
+        _row_times_matrix(a[0], b, c[0], scalars[1])
         return
     if PANEL_PRODUCTS:
         if beta != 0 and beta != 1:
@@ -755,6 +754,7 @@ def gemm_into(a, b, c, trans_a, trans_b, beta):
                     c[i, j] *= scalars[1]
         panel_product(a.T if trans_a else a, pack_panels(b.T if trans_b else b), c, beta != 0)
         return
+    ra, rb = _blas_ready(a), _blas_ready(b)
     s = c.itemsize
     # Row-major C = A B is column-major C' = B' A': b goes first.
     _XXGEMM(115 if s == 4 else 100, _T if trans_b else _N, _T if trans_a else _N, n, m, k,

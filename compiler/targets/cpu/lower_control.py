@@ -62,8 +62,8 @@ def lower_while(e, node, ins):
         _windowed_projection(e, plan, node.attrs.get("parallel_iterations", 10), outer_weight)
     deferred = [(plan, _deferred_product(e, plan, body_caps[body.args.index(plan.stack_arg) - n]))
                 for plan in plan_deferred(node)]
-    if HOIST_TRANSPOSED_WEIGHTS:
-        _hoist_transposed_weights(e, body, body_caps, n)
+    if HOIST_INVARIANT_WEIGHTS:
+        _hoist_invariant_weights(e, body, body_caps, n)
     saving = node.attrs.get("saved") is not None
     if saving:
         trips = e.assign("trips", "np.int64(0)")
@@ -196,35 +196,41 @@ def _windowed_projection(e, plan, p, outer_weight):
 PANEL_PRODUCTS = True
 
 
-# Whether a loop-invariant matrix that a loop body multiplies by transposed is transposed
-# once before the loop (see _hoist_transposed_weights).
-HOIST_TRANSPOSED_WEIGHTS = True
+# Whether loop-invariant matrices a loop body multiplies by are prepared once before the
+# loop (see _hoist_invariant_weights).
+HOIST_INVARIANT_WEIGHTS = True
 
 
-def _hoist_transposed_weights(e, body, body_caps, n):
-    """`g @ W^T` in a loop body, W loop-invariant (each backward step of an RNN multiplies
-    its gate gradient by the transposed recurrent weights): W^T is made contiguous once
-    before the loop and each step multiplies without a transpose flag. OpenBLAS multiplies
-    a transposed operand more slowly at these shapes (the medium LSTM's step: 212 vs 136
-    microseconds). Only with static shapes that agree (the product's run-time shape check
-    is the MatMul lowering's, which this replaces)."""
+def _hoist_invariant_weights(e, body, body_caps, n):
+    """`x @ W` or `g @ W^T` in a loop body, W loop-invariant (a cell's product outside the
+    windowed projection; each backward step of an RNN multiplies its gate gradient by the
+    transposed recurrent weights): op(W) is packed into panels once before the loop and
+    each step multiplies by them (panels.py), instead of packing per step. Without panel
+    products, only W^T is hoisted, made contiguous: OpenBLAS multiplies a transposed
+    operand more slowly at these shapes (the medium LSTM's step: 212 vs 136 microseconds).
+    Only with static shapes that agree (the product's run-time shape check is the MatMul
+    lowering's, which this replaces)."""
     written = assigned_in(body)
     captured = {a.id: j for j, a in enumerate(body.args) if j >= n}
     for mm in body.nodes:
         a, b = mm.inputs[:2] if mm.type == "MatMul" else (None, None)
+        tb = bool(mm.attrs.get("transpose_b"))
         if mm.type != "MatMul" or mm in e.overrides or mm.attrs.get("transpose_a") or \
-                not mm.attrs.get("transpose_b") or b.id not in captured or b.id in written or \
+                not (tb or (PANEL_PRODUCTS and "b_rows" not in mm.attrs)) or \
+                b.id not in captured or b.id in written or \
                 not a.dtype.is_floating or rank(a) != 2 or rank(b) != 2 or \
                 not (a.shape.is_fully_defined() and b.shape.is_fully_defined()) or \
-                a.shape.dims[1] != b.shape.dims[1]:
+                a.shape.dims[1] != b.shape.dims[1 if tb else 0]:
             continue
         w = e.assign("weight", body_caps[captured[b.id] - n])
         if "b_rows" in mm.attrs:
             w = e.assign("weight_rows", "%s[%d:%d]" % ((w,) + tuple(mm.attrs["b_rows"])))
         if PANEL_PRODUCTS:
-            w_t = e.assign("weight_t_panels", "kernels.pack_panels(%s.T)" % w)
             rows = mm.attrs.get("b_rows", (0, b.shape.dims[0]))
-            product = "kernels.panel_matmul(%%s, %s, %d)" % (w_t, rows[1] - rows[0])
+            columns = rows[1] - rows[0] if tb else b.shape.dims[1]
+            packed = e.assign("weight_t_panels" if tb else "weight_panels",
+                              "kernels.pack_panels(%s%s)" % (w, ".T" if tb else ""))
+            product = "kernels.panel_matmul(%%s, %s, %d)" % (packed, columns)
         else:
             w_t = e.assign("weight_t", transposed(w, (1, 0)))
             product = "kernels.matmul(%%s, %s, False, False)" % w_t
