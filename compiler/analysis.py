@@ -136,16 +136,18 @@ def _peak(fn, unknown, loops):
 def _planned_buffers(node, p):
     """[(name, bytes)] of the loop planner's buffers in While `node` (compiler/plan_loops.py),
     live while the loop runs: the windows of P steps of each batched input projection (how
-    parallel_iterations moves the peak), and the rows of each deferred weight gradient (one
+    parallel_iterations moves the peak; fewer steps when P of them exceed
+    plan_loops.WINDOW_BYTES), and the rows of each deferred weight gradient (one
     per row of the saved stack it multiplies)."""
-    from .plan_loops import plan_deferred, plan_while
+    from .plan_loops import plan_deferred, plan_while, window_steps
     out = []
     for plan in plan_while(node):
-        steps = plan.ta_size if plan.ta_size is not None else p
+        steps = window_steps(plan, p)
+        if plan.ta_size is not None:
+            steps = min(steps, plan.ta_size)
         size = nbytes(plan.matmul.outputs[0])
         if size is not None:
-            out.append(("window of %s (%d steps)" % (plan.matmul.name, min(p, steps)),
-                        min(p, steps) * size))
+            out.append(("window of %s (%d steps)" % (plan.matmul.name, steps), steps * size))
     body = node.bodies["body"]
     n_cond = len(node.bodies["cond"].args) - node.attrs["n_vars"]
     for plan in plan_deferred(node):

@@ -1,10 +1,23 @@
-"""Stage 4, fuse: chains of elementwise nodes become one FusedElementwise node — one loop
-nest computing a scalar expression per output element, with no temporaries.
+"""Stage 4, fuse: groups of elementwise nodes become one FusedElementwise node — one loop
+nest computing every output element from scalar expressions, with no temporaries.
 
-A node joins the group of its consumer when it is elementwise (unary, binary, Select,
-Cast), its only consumer is in that group, and its output has the group's (fully known)
-shape; anything else feeding the group is a leaf, read with broadcasting. Integer division
-and negative integer powers keep their own nodes (their checks must run first).
+A group is built from its root (the last node in program order) towards its producers.
+A node joins the group of its consumers when:
+- it is elementwise (unary, binary, Select, Cast), or a Slice with static begin and size
+  (read through an index offset: a split LSTM's gates read the gate pre-activations where
+  they lie, no views or copies), and no control edge touches it;
+- every consumer is in that one group, or it has the group's loop shape and its other
+  consumers come after the root: then the group also writes it (an extra output, as an
+  LSTM step writes both its new c and its new h in one loop);
+- each elementwise consumer in the group has its shape exactly (members are never
+  broadcast, so no member is computed more than once per point it is read at).
+A Concat of equal-shaped member outputs can be a group's root (a sink): the members are
+written at their offsets in the concatenated array (the backward step of a cell writes its
+four gate gradients into the one array the weight gradient multiplies).
+
+Integer division and negative integer powers keep their own nodes (their checks must run
+first). A group of one elementwise node stays that node (lowered as a one-op loop); a group
+without an elementwise member (Slices, a Concat) is dissolved: views and copies are cheaper.
 """
 from rnngraph.primitives.elementwise import BINARY, UNARY
 
@@ -15,27 +28,30 @@ _CHECKED_INT_OPS = {"FloorDiv", "FloorMod", "TruncateDiv", "Pow"}
 
 
 class FusedElementwise(Node):
-    """A group of elementwise nodes computed in one loop nest.
+    """A group of nodes computed in one loop nest over `loop_shape`.
 
-    members: the grouped nodes in execution order (the last one is the root);
-    inputs: the leaf Values read by the group; outputs: the root's output.
+    members: the grouped nodes in execution order (the last one is the root: elementwise,
+    or a Concat sink); inputs: the leaf Values read by the group; outputs: the root's output,
+    then the members' outputs that nodes outside the group read.
     """
 
-    def __init__(self, members, leaves):
+    def __init__(self, members, leaves, outputs, loop_shape):
         root = members[-1]
         self.op = root.op
         self.prim = root.prim
         self.type = "FusedElementwise"
         self.attrs = {}
         self.inputs = list(leaves)
-        self.outputs = root.outputs
+        self.outputs = list(outputs)
         self.control = [c for m in members for c in m.control]
         self.bodies = {}
         self.id = root.id
         self.members = members
+        self.loop_shape = loop_shape
 
 
-def _fusible(node):
+def is_elementwise(node):
+    """An elementwise node a group can compute per element (fully known output shape)."""
     if node.type not in ELEMENTWISE or node.control:
         return False
     if node.type in _CHECKED_INT_OPS and node.inputs[1].dtype.is_integer:
@@ -43,47 +59,167 @@ def _fusible(node):
     return node.outputs[0].shape.is_fully_defined()
 
 
+def is_static_slice(node):
+    """A Slice whose begin, size and input shape are known: an index offset."""
+    return (node.type == "Slice" and not node.control
+            and node.inputs[0].shape.is_fully_defined()
+            and node.inputs[1].const is not None and node.inputs[2].const is not None)
+
+
+def _sink_shape(node):
+    """The loop shape of a Concat that can root a group (its inputs all have one shape, made
+    by elementwise nodes), else None."""
+    if node.type != "Concat" or node.control or not node.outputs[0].shape.is_fully_defined():
+        return None
+    shapes = {tuple(v.shape.as_list()) for v in node.inputs}
+    if len(shapes) != 1 or any(v.node is None or not is_elementwise(v.node) for v in node.inputs):
+        return None
+    return node.inputs[0].shape
+
+
+class _Group:
+    def __init__(self, root, loop_shape, position):
+        self.members = [root]
+        self.loop_shape = loop_shape
+        self.position = position    # the last root's index in the function: it is emitted there
+        self.start = position       # the first member's index
+        self.outputs = [root.outputs[0]]  # roots first, then member outputs read outside
+
+
+class _Program:
+    """What grouping asks of the function: readers, positions, and the nodes a group must
+    not span (a group runs at its last root, so its members' reads move there; a variable
+    write or a control-flow op in between would change what they read)."""
+
+    def __init__(self, fn):
+        self.readers = fn.readers()
+        self.position = {node.id: i for i, node in enumerate(fn.nodes)}
+        self.ordered = {c.id for node in fn.nodes for c in node.control}
+        self.writes_before = [0]
+        for node in fn.nodes:
+            writes = node.prim.stateful and bool(node.prim.ref_inputs)
+            self.writes_before.append(self.writes_before[-1] + writes)
+
+    def clean(self, a, b):
+        """Whether no node between positions a and b writes state."""
+        return self.writes_before[b] == self.writes_before[a + 1]
+
+
 def fuse(fn):
-    """Group elementwise chains in `fn` and its bodies (in place); returns fn."""
+    """Group elementwise work in `fn` and its bodies (in place); returns fn."""
     for node in fn.nodes:
         for body in node.bodies.values():
             fuse(body)
-    consumers = fn.readers()
+    prog = _Program(fn)
     group_of = {}
     for node in reversed(fn.nodes):  # consumers before producers
-        if not _fusible(node):
+        if node.id in prog.ordered:
             continue
-        out = node.outputs[0]
-        users = consumers.get(out.id, [])
-        root = None
-        if len(users) == 1 and users[0] is not None and users[0].id in group_of:
-            cand = group_of[users[0].id]
-            if cand[-1].outputs[0].shape == out.shape:
-                root = cand
-        if root is None:
-            group_of[node.id] = [node]
+        elementwise = is_elementwise(node)
+        if not (elementwise or is_static_slice(node) or _sink_shape(node) is not None):
+            continue
+        group = _group_to_join(node, elementwise, prog, group_of)
+        if group is None:
+            loop_shape = node.outputs[0].shape if elementwise else _sink_shape(node)
+            if loop_shape is None:
+                continue  # a Slice no group reads stays a view
+            group = _Group(node, loop_shape, prog.position[node.id])
         else:
-            root.insert(0, node)
-            group_of[node.id] = root
-    new_nodes, emitted = [], set()
+            group.members.append(node)
+            group.start = prog.position[node.id]
+        group_of[node.id] = group
+    groups = {id(g): g for g in group_of.values() if _worth_a_loop(g)}
+    new_nodes = []
     for node in fn.nodes:
         group = group_of.get(node.id)
-        if group is None:
+        if group is None or id(group) not in groups:
             new_nodes.append(node)
-            continue
-        if group[-1] is not node:
-            continue  # emitted with its root
-        if len(group) == 1:
-            new_nodes.append(node)
-            continue
-        members = sorted(group, key=lambda n: fn.nodes.index(n))
-        produced = {o.id for m in members for o in m.outputs}
-        leaves = []
-        for m in members:
-            for v in m.inputs:
-                if v.id not in produced and all(v is not x for x in leaves):
-                    leaves.append(v)
-        new_nodes.append(FusedElementwise(members, leaves))
-        emitted.update(m.id for m in members)
+        elif prog.position[node.id] == group.position:  # the last root: emitted here
+            new_nodes.append(_fused_node(group, prog.position))
     fn.nodes = new_nodes
     return fn
+
+
+def _group_to_join(node, elementwise, prog, group_of):
+    """The group `node` joins (see the module docstring), merging the groups of its
+    consumers when they are several; or None."""
+    out = node.outputs[0]
+    users = prog.readers.get(out.id, [])
+    inside = [u for u in users if u is not None and u.id in group_of]
+    if not inside:
+        return None
+    groups = []
+    for u in inside:
+        if all(group_of[u.id] is not g for g in groups):
+            groups.append(group_of[u.id])
+    if len(groups) > 1 and not _mergeable(groups, prog, group_of):
+        return None
+    last = max(groups, key=lambda g: g.position)
+    here = prog.position[node.id]
+    if not prog.clean(here, min(g.start for g in groups)):
+        return None
+    for u in inside:
+        if u.type in ("Slice", "Concat"):
+            if u.type == "Concat" and out.shape != last.loop_shape:
+                return None
+        elif u.outputs[0].shape != out.shape:
+            return None
+    outside = [u for u in users if u is None or u.id not in group_of]
+    if outside and (not elementwise or out.shape != last.loop_shape or any(
+            u is not None and prog.position[u.id] < last.position for u in outside)):
+        return None
+    for g in groups:
+        if g is not last:
+            _merge(g, last, group_of)
+    if outside:
+        last.outputs.append(out)
+    return last
+
+
+def _mergeable(groups, prog, group_of):
+    """Whether groups that read one value can run as one loop at the last one's position:
+    same loop shape, no state written in between, and nothing outside them reading their
+    outputs before that position."""
+    last = max(groups, key=lambda g: g.position)
+    if any(g.loop_shape != last.loop_shape for g in groups):
+        return False
+    if not prog.clean(min(g.start for g in groups), last.position):
+        return False
+    for g in groups:
+        for v in g.outputs:
+            for u in prog.readers.get(v.id, []):
+                if u is not None and all(group_of.get(u.id) is not h for h in groups) \
+                        and prog.position[u.id] < last.position:
+                    return False
+    return True
+
+
+def _merge(group, into, group_of):
+    into.members.extend(group.members)
+    into.outputs.extend(group.outputs)
+    into.start = min(into.start, group.start)
+    for m in group.members:
+        group_of[m.id] = into
+
+
+def _worth_a_loop(group):
+    """Whether a group becomes a fused loop: it has an elementwise member and more than one
+    member, and a Concat root has all its inputs inside (it writes each of them)."""
+    members = group.members
+    if len(members) < 2 or not any(is_elementwise(m) for m in members):
+        return False
+    produced = {m.outputs[0].id for m in members}
+    return all(v.id in produced for m in members if m.type == "Concat" for v in m.inputs)
+
+
+def _fused_node(group, position):
+    members = sorted(group.members, key=lambda n: position[n.id])
+    produced = {m.outputs[0].id for m in members}
+    leaves = []
+    for m in members:
+        for k, v in enumerate(m.inputs):
+            if m.type == "Slice" and k > 0:
+                continue  # begin and size are constants of the index offset
+            if v.id not in produced and all(v is not x for x in leaves):
+                leaves.append(v)
+    return FusedElementwise(members, leaves, group.outputs, group.loop_shape)

@@ -78,6 +78,24 @@ def plan_while(node):
     return plans
 
 
+# The most bytes a window holds when that is fewer steps than parallel_iterations. One
+# product writes the window, the following steps read it back a row at a time: a window
+# that outgrows the cache is written to memory and read back from it. (A step of the large
+# benchmark LSTM, 128 x 2048 floats, is 1 MiB: 32 steps took 334 ms, one 258.) Rows enough
+# for an efficient product (128 and more) come from the batch then.
+WINDOW_BYTES = 1 << 20
+
+
+def window_steps(plan, p):
+    """How many steps one window of `plan` holds: parallel_iterations `p`, fewer when its
+    rows would exceed WINDOW_BYTES, at least one."""
+    out = plan.matmul.outputs[0]
+    n = out.shape.num_elements()
+    if n is None:
+        return p
+    return max(1, min(p, WINDOW_BYTES // (n * out.dtype.np.itemsize)))
+
+
 def assigned_in(body):
     """Ids of the variables a loop body assigns (those are not loop-invariant)."""
     return {v.id for b in body.walk() for v in b.inputs[:1] if b.type in ("Assign", "AssignAdd", "AssignSub")}

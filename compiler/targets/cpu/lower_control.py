@@ -6,7 +6,8 @@ gives each one a single type; TensorArrays travel as their four parts.
 """
 from rnngraph.primitives.control_flow import ragged_shape_error
 
-from ...plan_loops import assigned_in, iteration_axes, plan_deferred, plan_while, static_trip_count
+from ...plan_loops import (assigned_in, iteration_axes, plan_deferred, plan_while, static_trip_count,
+                          window_steps)
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 from .lower_array import transposed
 
@@ -59,7 +60,8 @@ def lower_while(e, node, ins):
     cond_caps, body_caps = ins[n:n + n_cond], ins[n + n_cond:]
     for plan in plan_while(node):
         outer_weight = body_caps[body.args.index(plan.weight) - n] if plan.weight in body.args[n:] else None
-        _windowed_projection(e, plan, node.attrs.get("parallel_iterations", 10), outer_weight)
+        _windowed_projection(e, plan, window_steps(plan, node.attrs.get("parallel_iterations", 10)),
+                             outer_weight)
     deferred = [(plan, _deferred_product(e, plan, body_caps[body.args.index(plan.stack_arg) - n]))
                 for plan in plan_deferred(node)]
     if HOIST_INVARIANT_WEIGHTS:
@@ -143,7 +145,7 @@ def _with_saved(e, node, branch, outs):
 
 def _windowed_projection(e, plan, p, outer_weight):
     """Replace `concat([x_t, h]) @ W` by `h @ W[dx:] + window[t]`, where window holds
-    x_t @ W[:dx] for P consecutive steps, computed by one matrix product (into the same
+    x_t @ W[:dx] for P consecutive steps (plan_loops.window_steps), computed by one matrix product (into the same
     buffer, reused) when t leaves it. Each step adds its recurrent product into its window
     row in place when nothing but elementwise ops reads the result (they copy it out before
     the window is overwritten); otherwise into a new array. A loop-invariant W

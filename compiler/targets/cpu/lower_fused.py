@@ -1,8 +1,9 @@
 """Lowering of elementwise work to explicit loops: a fused group (compiler/fuse.py), or a
-single elementwise op, becomes one loop nest writing each output element from a scalar
-expression. No temporaries, nothing for Numba to type but scalar math, and loops LLVM
-vectorizes. A flat loop is used when every input is a scalar or has the output's shape;
-otherwise nested loops index broadcast inputs at 0 along their size-1 axes.
+single elementwise op, becomes one loop nest writing each output element from scalar
+expressions. No temporaries, nothing for Numba to type but scalar math, and loops LLVM
+vectorizes. A flat loop is used when every input is a scalar or has the output's shape
+(and no member shifts the index); otherwise nested loops index the inputs: at 0 along their
+size-1 axes (broadcasting), shifted by the begin of the Slices between them and the output.
 """
 import numpy as np
 
@@ -75,53 +76,110 @@ def _lit(e, value, dtype):
     return e.literal(value, dtype) if dtype.is_numeric else str(bool(value))
 
 
-def emit_loop(e, members, leaves, out):
-    """Emit the loop nest computing `out` from `leaves` through `members` (in order)."""
-    shape = out.shape.as_list()
+def emit_loop(e, members, outputs, loop_shape=None):
+    """Emit the loop nest computing `outputs` (Values) through `members` (in order); returns
+    their expressions. The loop runs over `loop_shape` (the first output's shape by
+    default); each output is written at every point of it, a Concat's inputs at their
+    offsets along its axis."""
+    shape = (loop_shape or outputs[0].shape).as_list()
     r = len(shape)
-    flat = all(rank(v) == 0 or v.shape.as_list() == shape for v in leaves)
-    index = {}
+    producer = {m.outputs[0].id: m for m in members}
+    leaves = [v for m in members for k, v in enumerate(m.inputs)
+              if v.id not in producer and not (m.type == "Slice" and k > 0)]
+    flat = all(m.type not in ("Slice", "Concat") for m in members) and all(
+        rank(v) == 0 or v.shape.as_list() == shape for v in leaves)
+    reader = _flat_reader(e, leaves) if flat else _nested_reader(e, r)
+    point = (0,) * r
+    if r == 0:
+        values = _Values(e, producer, reader)
+        return [values.at(out, point, out.name or "fused") for out in outputs]
+    results, stores = [], []
+    for out in outputs:
+        result = e.fresh(out.name or "fused")
+        e.line("%s = kernels.empty(%s, %s)" % (result, int_tuple(out.shape.as_list()),
+                                               NP_DTYPE[out.dtype]))
+        results.append(result)
+        sink = producer.get(out.id)
+        if sink is not None and sink.type == "Concat":
+            axis = sink.attrs["axis"] % r
+            stores += [(result, v, tuple(k * shape[axis] if d == axis else 0 for d in range(r)))
+                       for k, v in enumerate(sink.inputs)]
+        else:
+            stores.append((result, out, point))
+    if flat:
+        targets = [e.assign(x + "_flat", "%s.ravel()" % x) for x in results]
+        header = ["for i in range(%d):" % int(np.prod(shape))]
+    else:
+        targets = results
+        header = ["for i%d in range(%d):" % (k, d) for k, d in enumerate(shape)]
+    for h in header:
+        e.line(h)
+        e.level += 1
+    values = _Values(e, producer, reader)
+    for result, v, offset in stores:
+        target = targets[results.index(result)]
+        index = "i" if flat else ", ".join(_shifted(k, o) for k, o in enumerate(offset))
+        e.line("%s[%s] = %s" % (target, index, values.at(v, point)))
+    e.level -= len(header)
+    return results
+
+
+class _Values:
+    """Scalar temporaries of the group's values at points (offsets from the loop index),
+    each emitted once, producers first."""
+
+    def __init__(self, e, producer, reader):
+        self.e, self.producer, self.reader = e, producer, reader
+        self.memo = {}
+
+    def at(self, v, point, hint="s"):
+        key = (v.id, point)
+        if key not in self.memo:
+            self.memo[key] = self._compute(v, point, hint)
+        return self.memo[key]
+
+    def _compute(self, v, point, hint):
+        m = self.producer.get(v.id)
+        if m is None:
+            x = self.reader(v, point)
+            return self.e.assign(hint, x) if "[" in x else x
+        if m.type == "Slice":
+            begin = [int(b) for b in m.inputs[1].const]
+            return self.at(m.inputs[0], tuple(p + b for p, b in zip(point, begin)), hint)
+        return self.e.assign(hint, _member(self.e, m, [self.at(u, point) for u in m.inputs]))
+
+
+def _flat_reader(e, leaves):
+    """Leaf reads in a flat loop: every array leaf has the loop's shape."""
+    flat = {}
     for v in leaves:
+        if rank(v) > 0 and v.id not in flat:
+            flat[v.id] = e.assign("flat_" + (v.name or "x"), "%s.ravel()" % e.expr(v))
+    return lambda v, point: "%s[i]" % flat[v.id] if v.id in flat else e.expr(v)
+
+
+def _nested_reader(e, r):
+    """Leaf reads in an r-deep loop nest: broadcast along size-1 axes, shifted by the point."""
+    def read(v, point):
         x = e.expr(v)
         if rank(v) == 0:
-            index[v.id] = x
-        elif flat:
-            name = e.assign("flat_" + (v.name or "x"), "%s.ravel()" % x)
-            index[v.id] = "%s[i]" % name
-        else:
-            index[v.id] = "%s[%s]" % (x, ", ".join(_leaf_index(e, v, x, r)))
-    result = e.fresh(out.name or "fused")
-    if r == 0:
-        e.line("%s = %s" % (result, _body(e, members, index)))
-        return result
-    e.line("%s = kernels.empty(%s, %s)" % (result, int_tuple(shape),
-                                       NP_DTYPE[out.dtype]))
-    if flat:
-        target = e.assign(result + "_flat", "%s.ravel()" % result)
-        with e.block("for i in range(%d):" % out.shape.num_elements()):
-            e.line("%s[i] = %s" % (target, _body(e, members, index)))
-        return result
-    for k, d in enumerate(shape):
-        e.line("for i%d in range(%d):" % (k, d))
-        e.level += 1
-    e.line("%s[%s] = %s" % (result, ", ".join("i%d" % k for k in range(r)), _body(e, members, index)))
-    e.level -= r
-    return result
+            return x
+        dims = v.shape.dims
+        index = []
+        for j, d in enumerate(dims):
+            k = r - len(dims) + j
+            if d == 1:
+                index.append("0")
+            elif d is None:
+                index.append("(%s if %s.shape[%d] != 1 else 0)" % (_shifted(k, point[k]), x, j))
+            else:
+                index.append(_shifted(k, point[k]))
+        return "%s[%s]" % (x, ", ".join(index))
+    return read
 
 
-def _leaf_index(e, v, x, r):
-    """Index expressions of a broadcast leaf inside an r-deep loop nest."""
-    dims = v.shape.dims
-    out = []
-    for j, d in enumerate(dims):
-        k = r - len(dims) + j
-        if d == 1:
-            out.append("0")
-        elif d is None:
-            out.append("(i%d if %s.shape[%d] != 1 else 0)" % (k, x, j))
-        else:
-            out.append("i%d" % k)
-    return out
+def _shifted(k, offset):
+    return "i%d" % k if offset == 0 else "(i%d + %d)" % (k, offset)
 
 
 def _member(e, m, args):
@@ -132,25 +190,6 @@ def _member(e, m, args):
     return _scalar(e, m, args)
 
 
-def _body(e, members, index):
-    """Emit one scalar temporary per member (at the current indentation); returns the
-    root's temporary. Each leaf is read once per element."""
-    exprs = {}
-    for vid, x in index.items():
-        if "[" in x:
-            name = e.fresh("s")
-            e.line("%s = %s" % (name, x))
-            exprs[vid] = name
-        else:
-            exprs[vid] = x
-    for m in members[:-1]:
-        name = e.fresh("s")
-        e.line("%s = %s" % (name, _member(e, m, [exprs[v.id] for v in m.inputs])))
-        exprs[m.outputs[0].id] = name
-    root = members[-1]
-    return _member(e, root, [exprs[v.id] for v in root.inputs])
-
-
 @lowering("FusedElementwise")
 def lower_fused(e, node, ins):
-    return [emit_loop(e, node.members, node.inputs, node.outputs[0])]
+    return emit_loop(e, node.members, node.outputs, node.loop_shape)

@@ -1,0 +1,115 @@
+"""Fusion (compiler/fuse.py): which nodes share one loop, and that the fused loops compute
+what the reference interpreter computes (float64, to 1e-12).
+
+A cell's split gates are read through index offsets (no slice views or copies), a value
+read inside and outside a group is one more output of the group, groups reading one value
+merge, a Concat of member outputs is written in place by its group, and no group moves a
+variable read across a variable write.
+"""
+import numpy as np
+import pytest
+
+import rnngraph as tf
+from compiler.fuse import FusedElementwise
+
+def _fused_groups(build_graph):
+    """The fused nodes of the optimized top-level program and the cpu target's source,
+    after checking the cpu values against the reference's."""
+    results = {}
+    for target in ("reference", "cpu"):
+        graph = tf.Graph()
+        with graph.as_default():
+            tf.set_random_seed(1)
+            fetch_list, feed_map = build_graph(np.random.RandomState(0))  # same feeds for both
+            with tf.Session(target, graph=graph) as sess:
+                sess.run(tf.global_variables_initializer())
+                results[target] = sess.run(fetch_list, feed_map)
+                if target == "cpu":
+                    program = sess.lower(fetch_list, feed_map).optimized()
+                    source = sess.lower(fetch_list, feed_map).compile("cpu").source()
+    groups = [n for n in program.nodes if isinstance(n, FusedElementwise)]
+    for got, want in zip(results["cpu"], results["reference"]):
+        np.testing.assert_allclose(got, want, rtol=1e-12, atol=1e-12)
+    return groups, source
+
+
+def _lstm_step(rng):
+    x = tf.placeholder(tf.float64, [3, 5], name="x")
+    c0 = tf.placeholder(tf.float64, [3, 4], name="c0")
+    w = tf.get_variable("w", [5, 16], tf.float64, initializer=tf.random_normal_initializer())
+    b = tf.get_variable("b", [16], tf.float64, initializer=tf.random_normal_initializer())
+    i, j, f, o = tf.split(tf.nn.bias_add(tf.matmul(x, w), b), 4, axis=1)
+    c = tf.sigmoid(f + 1.0) * c0 + tf.sigmoid(i) * tf.tanh(j)
+    h = tf.tanh(c) * tf.sigmoid(o)
+    return [c, h], {x: rng.randn(3, 5), c0: rng.randn(3, 4)}
+
+
+def test_a_split_cell_step_is_one_loop_writing_c_and_h():
+    groups, source = _fused_groups(_lstm_step)
+    assert len(groups) == 1
+    group, = groups
+    assert len(group.outputs) == 2  # h (the root) and c, which the fetch also reads
+    assert sum(m.type == "Slice" for m in group.members) == 4
+    # the gates are read at their columns of the product, not through slice views
+    assert "(i1 + 12)]" in source and "[0:3, 12:16]" not in source
+
+
+def test_a_concat_of_member_outputs_is_written_in_place():
+    def build(rng):
+        a = tf.placeholder(tf.float64, [4, 6], name="a")
+        b = tf.placeholder(tf.float64, [4, 6], name="b")
+        g = tf.concat([a * b, a + b, tf.tanh(a), a - b], axis=1)
+        return [g, tf.reduce_sum(g, 0)], {a: rng.randn(4, 6), b: rng.randn(4, 6)}
+    groups, source = _fused_groups(build)
+    assert len(groups) == 1 and groups[0].members[-1].type == "Concat"
+    assert "kernels.concat(" not in source and "(i1 + 18)] = " in source
+
+
+def test_groups_reading_one_value_merge():
+    """d is read by two chains that end in two fetched values: one loop computes it once
+    and writes both."""
+    def build(rng):
+        a = tf.placeholder(tf.float64, [7], name="a")
+        d = tf.exp(a) * 2.0
+        return [tf.sin(d) + 1.0, tf.cos(d) - a], {a: rng.randn(7)}
+    groups, _ = _fused_groups(build)
+    assert len(groups) == 1 and len(groups[0].outputs) == 2
+    assert sum(m.type == "Exp" for m in groups[0].members) == 1
+
+
+def test_a_concat_with_an_input_from_outside_is_not_fused():
+    def build(rng):
+        a = tf.placeholder(tf.float64, [2, 3], name="a")
+        m = tf.matmul(a, tf.ones([3, 3], tf.float64))
+        return [tf.concat([tf.tanh(a), m], 1)], {a: rng.randn(2, 3)}
+    groups, source = _fused_groups(build)
+    assert not any(m.type == "Concat" for g in groups for m in g.members)
+    assert "kernels.concat(" in source
+
+
+def test_no_group_moves_a_variable_read_past_a_variable_write():
+    """`a` reads v before the assign (program order, as the reference runs it); the group
+    of `a` and its consumer, emitted at the consumer after the assign, would read the new
+    value."""
+    def build(rng):
+        v = tf.get_variable("v", [5], tf.float64, initializer=tf.ones_initializer())
+        a = tf.exp(v.value() * 2.0)
+        assign = tf.assign_add(v, tf.fill([5], np.float64(10.0)))
+        with tf.control_dependencies([assign]):
+            later = tf.identity(tf.constant(np.arange(5.0)))
+        return [tf.tanh(a) + later], None
+    groups, _ = _fused_groups(build)
+    assert all(len(g.members) < 3 for g in groups)
+
+
+@pytest.mark.parametrize("begin", [0, 2, 5])
+def test_slices_of_a_fused_value_at_offsets_in_both_axes(begin):
+    def build(rng):
+        a = tf.placeholder(tf.float64, [6, 9], name="a")
+        bias = tf.placeholder(tf.float64, [9], name="bias")
+        z = tf.sigmoid(a + bias)
+        top = tf.slice(z, [0, begin], [3, 4])
+        bottom = tf.slice(z, [3, 9 - 4 - begin // 2], [3, 4])
+        return [top * bottom - top], {a: rng.randn(6, 9), bias: rng.randn(9)}
+    groups, _ = _fused_groups(build)
+    assert len(groups) == 1 and sum(m.type == "Slice" for m in groups[0].members) == 2
