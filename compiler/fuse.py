@@ -13,7 +13,9 @@ A node joins the group of its consumers when:
   broadcast, so no member is computed more than once per point it is read at).
 A Concat of equal-shaped member outputs can be a group's root (a sink): the members are
 written at their offsets in the concatenated array (the backward step of a cell writes its
-four gate gradients into the one array the weight gradient multiplies).
+four gate gradients into the one array the weight gradient multiplies). A sink is only
+ever an output: it roots its own group, and groups do not merge when one reads another's
+sink (the array is complete only after the loop).
 
 Integer division and negative integer powers keep their own nodes (their checks must run
 first). A group of one elementwise node stays that node (lowered as a one-op loop); a group
@@ -118,7 +120,8 @@ def fuse(fn):
         elementwise = is_elementwise(node)
         if not (elementwise or is_static_slice(node) or _sink_shape(node) is not None):
             continue
-        group = _group_to_join(node, elementwise, prog, group_of)
+        sink = node.type == "Concat"  # written by its group, never read inside one
+        group = None if sink else _group_to_join(node, elementwise, prog, group_of)
         if group is None:
             loop_shape = node.outputs[0].shape if elementwise else _sink_shape(node)
             if loop_shape is None:
@@ -185,6 +188,12 @@ def _mergeable(groups, prog, group_of):
         return False
     if not prog.clean(min(g.start for g in groups), last.position):
         return False
+    members = {m.id for g in groups for m in g.members}
+    for g in groups:
+        for m in g.members:
+            if m.type == "Concat" and any(u is not None and u.id in members
+                                          for u in prog.readers.get(m.outputs[0].id, [])):
+                return False  # a sink's array is complete only after the loop
     for g in groups:
         for v in g.outputs:
             for u in prog.readers.get(v.id, []):

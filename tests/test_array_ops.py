@@ -43,6 +43,21 @@ def test_transpose_expand_squeeze(sess):
         tf.expand_dims(x, 4)
 
 
+def test_split_along_an_axis_of_unknown_size(sess):
+    """TF1 splits at run time when the axis's size is unknown while building: equal parts,
+    and an InvalidArgumentError when the count does not divide the size."""
+    x = tf.placeholder(tf.float32, [2, None])
+    parts = tf.split(x, 3, axis=1)
+    assert all(p.shape.ndims == 2 for p in parts)
+    value = np.arange(12, dtype=np.float32).reshape(2, 6)
+    got = sess.run(parts, {x: value})
+    for got_part, want in zip(got, np.split(value, 3, axis=1)):
+        np.testing.assert_array_equal(got_part, want)
+    with pytest.raises(errors.InvalidArgumentError,
+                       match="evenly divide the split dimension.*split_dim 1 and num_split 3"):
+        sess.run(parts, {x: np.zeros((2, 4), np.float32)})
+
+
 def test_concat_stack_unstack_split(sess):
     a, b = tf.constant(A), tf.constant(A * 2)
     c = tf.concat([a, b], -1)

@@ -113,3 +113,17 @@ def test_slices_of_a_fused_value_at_offsets_in_both_axes(begin):
         return [top * bottom - top], {a: rng.randn(6, 9), bias: rng.randn(9)}
     groups, _ = _fused_groups(build)
     assert len(groups) == 1 and sum(m.type == "Slice" for m in groups[0].members) == 2
+
+
+def test_a_concat_read_by_elementwise_work_is_written_first():
+    """A Concat roots its own group: elementwise work reading it reads the finished array
+    (found by test_random_graphs: a Concat had joined its reader's group as a member)."""
+    def build(rng):
+        a = tf.placeholder(tf.float64, [3, 2], name="a")
+        t = tf.tanh(a)
+        c = tf.concat([t, t * 2.0], axis=1)
+        return [tf.sigmoid(c) * 2.0], {a: rng.randn(3, 2)}
+    groups, source = _fused_groups(build)
+    sinks = [g for g in groups if g.members[-1].type == "Concat"]
+    assert len(sinks) == 1 and all(m.type != "Concat" for g in groups if g not in sinks
+                                   for m in g.members)

@@ -1,6 +1,8 @@
 """Hypothesis generates random graphs of primitives — elementwise math with broadcasting,
-reductions, reshapes, transposes, slices, concats, matmuls, a while loop carrying a value
-and filling a TensorArray — and the cpu target must agree with the reference interpreter."""
+reductions, reshapes, transposes, slices, concats, splits whose pieces are combined (what
+fusion reads through index offsets, as an RNN cell's gates), matmuls, a while loop
+carrying a value and filling a TensorArray — and the cpu target must agree with the
+reference interpreter."""
 import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -19,13 +21,15 @@ def programs(draw):
     shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
     steps = draw(st.lists(st.tuples(
         st.sampled_from(["unary", "binary", "reduce", "reshape", "transpose", "slice", "concat",
-                         "matmul", "loop"]),
+                         "split", "matmul", "loop"]),
         st.integers(0, 1000)), min_size=1, max_size=6))
-    return shape, steps
+    return shape, steps, draw(st.booleans())
 
 
-def build(shape, steps):
-    x = tf.placeholder(tf.float32, [None] * len(shape), name="x")
+def build(shape, steps, static):
+    """The graph of a recipe; `static`: x's placeholder has the fed shape (else unknown
+    dims, which the session specializes when it is fed)."""
+    x = tf.placeholder(tf.float32, shape if static else [None] * len(shape), name="x")
     y = tf.placeholder(tf.float32, shape[-1:], name="y")  # broadcasts against x's last axis
     t = x
     for kind, r in steps:
@@ -45,6 +49,10 @@ def build(shape, steps):
             t = t[::-1] if r % 2 else t[:1]
         elif kind == "concat" and rank >= 1:
             t = tf.concat([t, t * 2.0], axis=r % rank)
+        elif kind == "split" and rank >= 1:
+            axis = r % rank
+            a, b, c = tf.split(tf.concat([t, tf.tanh(t), t * 0.5], axis=axis), 3, axis=axis)
+            t = a * tf.sigmoid(b) + UNARY[r % len(UNARY)](c)
         elif kind == "matmul" and rank == 2:
             t = tf.matmul(t, tf.transpose(t))
         elif kind == "loop":
@@ -71,14 +79,14 @@ def _loop(t, n):
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), st.integers(0, 2 ** 31 - 1))
 def test_cpu_target_agrees_with_reference(program, seed):
-    shape, steps = program
+    shape, steps, static = program
     rng = np.random.RandomState(seed)
     feed_x = rng.randn(*shape).astype(np.float32)
     feed_y = rng.randn(shape[-1]).astype(np.float32)
     results = {}
     for target in ("reference", "cpu"):
         with tf.Graph().as_default():
-            x, y, out = build(shape, steps)
+            x, y, out = build(shape, steps, static)
             with tf.Session(target) as sess:
                 results[target] = sess.run(out, {x: feed_x, y: feed_y})
     ref, got = results["reference"], results["cpu"]

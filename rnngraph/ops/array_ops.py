@@ -178,7 +178,7 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
     if isinstance(num_or_size_splits, (int, np.integer)):
         n = int(num_or_size_splits)
         if dim is None:
-            raise NotImplementedError("split into %d parts along an axis of unknown size" % n)
+            return _split_at_run_time(value, n, axis, rank, name)
         if dim % n:
             raise ValueError("Dimension size must be evenly divisible by %d but is %d for 'split' "
                              "(axis %d of %s)" % (n, dim, axis, value.name))
@@ -203,6 +203,30 @@ def split(value, num_or_size_splits, axis=0, num=None, name="split"):
             begin[axis], size[axis] = start, s
             outs.append(slice(value, begin, size))
             start += s
+        return outs
+
+
+def _split_at_run_time(value, n, axis, rank, name):
+    """`n` equal parts along an axis whose size is known only when the graph runs (TF1's
+    Split op): slices whose begin and size come from the input's shape, after a check that
+    n divides it (an InvalidArgumentError when it does not). The sizes depend on the check,
+    so they stay run-time values: the cpu target reads these parts as views, where a
+    static split's are index offsets inside a fused loop (compiler/fuse.py)."""
+    from .control_flow_ops import Assert
+    from .math_ops import equal, floordiv, floormod
+    with name_scope(name):
+        length = shape(value)[axis]
+        check = Assert(equal(floormod(length, n), 0), [
+            "size", length, "Number of ways to split should evenly divide the split "
+            "dimension, but got split_dim %d and num_split %d" % (axis, n)])
+        with get_default_graph().control_dependencies([check]):
+            piece = floordiv(length, n)
+        zeros, rest = [0] * rank, [-1] * rank
+        outs = []
+        for i in builtins.range(n):
+            begin = stack(zeros[:axis] + [piece * i] + zeros[axis + 1:])
+            size = stack(rest[:axis] + [piece] + rest[axis + 1:])
+            outs.append(slice(value, begin, size))
         return outs
 
 
