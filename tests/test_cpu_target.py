@@ -148,11 +148,17 @@ def test_source_is_printable_and_runs_the_loop_natively(sess):
     # loop planning: the input projection runs per window of parallel_iterations steps;
     # the kernel's two parts are packed once before the loop (panels.py), and each step
     # adds its recurrent product into its window row
+    # (a batch of one multiplies its one row by the recurrent weight as it is)
     assert "kernels.project_window_panels(" in src
-    assert src.count("kernels.pack_panels(") == 2 and "kernels.panel_product(" in src
+    assert src.count("kernels.pack_panels(") == 1 and "kernels.panel_product(" not in src
+    assert re.search(r"kernels.gemm_into\(\w+, \w+\[3:\], window_row", src)
     assert src.index("kernels.pack_panels(") < src.index("while True:")
     sess.run(tf.global_variables_initializer())
     assert sess.run(out, {x: np.zeros((5, 3))}).shape == (1, 5, 4)
+    batched, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(4), tf.stack([x, x]),
+                                   dtype=tf.float32, scope="batched")
+    src = sess.lower(batched, {x: np.zeros((5, 3))}).compile("cpu").source()
+    assert src.count("kernels.pack_panels(") == 2 and "kernels.panel_product(" in src
 
 
 def test_cache_reused_by_a_new_process_and_survives_corruption(tmp_path):
