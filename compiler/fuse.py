@@ -161,11 +161,10 @@ def _group_to_join(node, elementwise, prog, group_of):
     here = prog.position[node.id]
     if not prog.clean(here, min(g.start for g in groups)):
         return None
-    for u in inside:
-        if u.type in ("Slice", "Concat"):
-            if u.type == "Concat" and out.shape != last.loop_shape:
-                return None
-        elif u.outputs[0].shape != out.shape:
+    for u in inside:  # a Slice reads any shape; a sink and elementwise work read their own
+        need = last.loop_shape if u.type == "Concat" else None if u.type == "Slice" else \
+            u.outputs[0].shape
+        if need is not None and out.shape != need:
             return None
     outside = [u for u in users if u is None or u.id not in group_of]
     if outside and (not elementwise or out.shape != last.loop_shape or any(

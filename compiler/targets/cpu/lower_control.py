@@ -145,12 +145,13 @@ def _with_saved(e, node, branch, outs):
 
 def _windowed_projection(e, plan, p, outer_weight):
     """Replace `concat([x_t, h]) @ W` by `h @ W[dx:] + window[t]`, where window holds
-    x_t @ W[:dx] for P consecutive steps (plan_loops.window_steps), computed by one matrix product (into the same
-    buffer, reused) when t leaves it. Each step adds its recurrent product into its window
-    row in place when nothing but elementwise ops reads the result (they copy it out before
-    the window is overwritten); otherwise into a new array. A loop-invariant W
-    (`outer_weight`, its expression outside the loop) is packed for panels.py's kernel
-    once, before the loop."""
+    x_t @ W[:dx] for P consecutive steps (plan_loops.window_steps), computed by one matrix
+    product (into the same buffer, reused) when t leaves it. Each step adds its recurrent
+    product into its window row in place when nothing but elementwise ops reads the result
+    (they copy it out before the window is overwritten); otherwise into a new array. A
+    loop-invariant W (`outer_weight`, its expression outside the loop) is packed for
+    panels.py's kernel once, before the loop (its recurrent part only for a step of more
+    than one row: _one_row)."""
     dtype = NP_DTYPE[plan.matmul.outputs[0].dtype]
     win = e.assign("window", "kernels.empty(%s, %s)" % (int_tuple((0, 1, 1)), dtype))
     start = e.assign("window_start", "np.int64(0)")
@@ -159,9 +160,7 @@ def _windowed_projection(e, plan, p, outer_weight):
     if not plan.keep_concat:
         e.skipped.add(plan.concat)
     panels = PANEL_PRODUCTS and outer_weight is not None and plan.weight.shape.is_fully_defined()
-    # A batch-1 step multiplies one row: kernels._row_times_matrix on the weight as it is
-    # (0.63 microseconds at 1x64 @ 64x256) beats a call into the panel product (1.0).
-    step_panels = panels and plan.rest.shape.dims[0] != 1
+    step_panels = panels and not _one_row(plan.rest)
     if panels:
         n = plan.weight.shape.dims[1]
         x_panels = e.assign("input_panels", "kernels.pack_panels(%s[:%d])" % (outer_weight, dx))
@@ -202,6 +201,13 @@ def _windowed_projection(e, plan, p, outer_weight):
 PANEL_PRODUCTS = True
 
 
+def _one_row(a):
+    """Whether `a @ W` has one row (a batch-1 step): kernels.gemm_into multiplies it by
+    W as it is (kernels._row_times_matrix, 0.63 microseconds at 1x64 @ 64x256), faster than
+    a call into the panel product over W packed (1.0), so W is not packed for it."""
+    return a.shape.ndims == 2 and a.shape.dims[0] == 1
+
+
 # Whether loop-invariant matrices a loop body multiplies by are prepared once before the
 # loop (see _hoist_invariant_weights).
 HOIST_INVARIANT_WEIGHTS = True
@@ -211,8 +217,9 @@ def _hoist_invariant_weights(e, body, body_caps, n):
     """`x @ W` or `g @ W^T` in a loop body, W loop-invariant (a cell's product outside the
     windowed projection; each backward step of an RNN multiplies its gate gradient by the
     transposed recurrent weights): op(W) is packed into panels once before the loop and
-    each step multiplies by them (panels.py), instead of packing per step. Without panel
-    products, only W^T is hoisted, made contiguous: OpenBLAS multiplies a transposed
+    each step multiplies by them (panels.py), instead of packing per step (a one-row
+    `x @ W` is left to gemm_into: _one_row). Without panel products, only W^T is hoisted,
+    made contiguous: OpenBLAS multiplies a transposed
     operand more slowly at these shapes (the medium LSTM's step: 212 vs 136 microseconds).
     Only with static shapes that agree (the product's run-time shape check is the MatMul
     lowering's, which this replaces)."""
@@ -222,7 +229,7 @@ def _hoist_invariant_weights(e, body, body_caps, n):
         a, b = mm.inputs[:2] if mm.type == "MatMul" else (None, None)
         tb = bool(mm.attrs.get("transpose_b"))
         if mm.type != "MatMul" or mm in e.overrides or mm.attrs.get("transpose_a") or \
-                not (tb or (PANEL_PRODUCTS and "b_rows" not in mm.attrs)) or \
+                not (tb or (PANEL_PRODUCTS and "b_rows" not in mm.attrs and not _one_row(a))) or \
                 b.id not in captured or b.id in written or \
                 not a.dtype.is_floating or rank(a) != 2 or rank(b) != 2 or \
                 not (a.shape.is_fully_defined() and b.shape.is_fully_defined()) or \

@@ -52,7 +52,7 @@ def _as_loop(e, node):
     """Elementwise ops with a fully known output shape become one explicit loop."""
     out = node.outputs[0]
     if out.shape.is_fully_defined():
-        return emit_loop(e, [node], [out])
+        return emit_loop(e, [node], node.inputs, [out])
     return None
 
 

@@ -76,16 +76,14 @@ def _lit(e, value, dtype):
     return e.literal(value, dtype) if dtype.is_numeric else str(bool(value))
 
 
-def emit_loop(e, members, outputs, loop_shape=None):
-    """Emit the loop nest computing `outputs` (Values) through `members` (in order); returns
-    their expressions. The loop runs over `loop_shape` (the first output's shape by
-    default); each output is written at every point of it, a Concat's inputs at their
-    offsets along its axis."""
+def emit_loop(e, members, leaves, outputs, loop_shape=None):
+    """Emit the loop nest computing `outputs` (Values) from `leaves` through `members` (in
+    order); returns their expressions. The loop runs over `loop_shape` (the first output's
+    shape by default); each output is written at every point of it, a Concat's inputs at
+    their offsets along its axis."""
     shape = (loop_shape or outputs[0].shape).as_list()
     r = len(shape)
     producer = {m.outputs[0].id: m for m in members}
-    leaves = [v for m in members for k, v in enumerate(m.inputs)
-              if v.id not in producer and not (m.type == "Slice" and k > 0)]
     flat = all(m.type not in ("Slice", "Concat") for m in members) and all(
         rank(v) == 0 or v.shape.as_list() == shape for v in leaves)
     reader = _flat_reader(e, leaves) if flat else _nested_reader(e, r)
@@ -93,8 +91,8 @@ def emit_loop(e, members, outputs, loop_shape=None):
     if r == 0:
         values = _Values(e, producer, reader)
         return [values.at(out, point, out.name or "fused") for out in outputs]
-    results, stores = [], []
-    for out in outputs:
+    results, stores = [], []  # stores: (index of the result, value, offset)
+    for j, out in enumerate(outputs):
         result = e.fresh(out.name or "fused")
         e.line("%s = kernels.empty(%s, %s)" % (result, int_tuple(out.shape.as_list()),
                                                NP_DTYPE[out.dtype]))
@@ -102,10 +100,10 @@ def emit_loop(e, members, outputs, loop_shape=None):
         sink = producer.get(out.id)
         if sink is not None and sink.type == "Concat":
             axis = sink.attrs["axis"] % r
-            stores += [(result, v, tuple(k * shape[axis] if d == axis else 0 for d in range(r)))
+            stores += [(j, v, tuple(k * shape[axis] if d == axis else 0 for d in range(r)))
                        for k, v in enumerate(sink.inputs)]
         else:
-            stores.append((result, out, point))
+            stores.append((j, out, point))
     if flat:
         targets = [e.assign(x + "_flat", "%s.ravel()" % x) for x in results]
         header = ["for i in range(%d):" % int(np.prod(shape))]
@@ -116,10 +114,9 @@ def emit_loop(e, members, outputs, loop_shape=None):
         e.line(h)
         e.level += 1
     values = _Values(e, producer, reader)
-    for result, v, offset in stores:
-        target = targets[results.index(result)]
+    for j, v, offset in stores:
         index = "i" if flat else ", ".join(_shifted(k, o) for k, o in enumerate(offset))
-        e.line("%s[%s] = %s" % (target, index, values.at(v, point)))
+        e.line("%s[%s] = %s" % (targets[j], index, values.at(v, point)))
     e.level -= len(header)
     return results
 
@@ -192,4 +189,4 @@ def _member(e, m, args):
 
 @lowering("FusedElementwise")
 def lower_fused(e, node, ins):
-    return emit_loop(e, node.members, node.outputs, node.loop_shape)
+    return emit_loop(e, node.members, node.inputs, node.outputs, node.loop_shape)
