@@ -107,7 +107,7 @@ class Session:
         executable = self._executable(plan, feeds)
         if self.target != "reference":
             use_threads(self.config.intra_op_parallelism_threads)
-            keep_freed_memory()
+            keep_freed_memory(executable.peak_bytes)
         values = executable.run([v for _, v in feeds], self._state)
         return plan.build(values)
 

@@ -60,6 +60,11 @@ class TieredExecutable:
                     self._compiled = self._compile()
         return self._compiled
 
+    @property
+    def peak_bytes(self):
+        """The compiled program's peak temporaries (0 until it is compiled)."""
+        return self._compiled.peak_bytes if self._compiled is not None else 0
+
     def run(self, feed_values, state):
         if self._compiled is None and self.interpreted_runs == 0:
             self.interpreted_runs += 1

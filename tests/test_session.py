@@ -221,15 +221,25 @@ def test_nested_feed_keys(sess):
 
 
 def test_compiled_runs_keep_freed_memory_in_the_process(monkeypatch):
-    """runtime/allocator.py: glibc's malloc keeps freed memory for the next loop step
-    (mallopt, once per process; RNNGRAPH_KEEP_FREED_MEMORY=0 leaves malloc alone)."""
+    """runtime/allocator.py: glibc's malloc keeps freed memory for the next run and loop
+    step (mallopt: no mmap, a trim threshold that grows with the largest program's peak;
+    RNNGRAPH_KEEP_FREED_MEMORY=0 leaves malloc alone)."""
     import platform
 
     from runtime import allocator
-    allocator.keep_freed_memory.cache_clear()
+    allocator._mallopt.cache_clear()
     monkeypatch.setenv("RNNGRAPH_KEEP_FREED_MEMORY", "0")
     assert allocator.keep_freed_memory() is False
-    allocator.keep_freed_memory.cache_clear()
+    allocator._mallopt.cache_clear()
     monkeypatch.delenv("RNNGRAPH_KEEP_FREED_MEMORY")
     glibc = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc"
     assert allocator.keep_freed_memory() is glibc
+    if glibc:
+        x = tf.placeholder(tf.float32, [None, 8])
+        total = tf.reduce_sum(tf.matmul(x, x, transpose_b=True))
+        with tf.Session(target="cpu") as sess:
+            sess.run(total, {x: np.ones((4096, 8), np.float32)})  # a 64 MiB product
+            (executable,) = sess._executables.values()
+        assert executable.peak_bytes >= 64 << 20
+        cap = min(allocator._memory_bytes() // 2, 2**31 - 1)
+        assert allocator.trim_threshold() >= min(allocator.BASE_TRIM_THRESHOLD + executable.peak_bytes, cap)

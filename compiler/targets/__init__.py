@@ -1,5 +1,7 @@
 """Compilation targets, by name. A target module has `compile(lowered) -> Executable`,
-where an Executable has `run(feed_values, state) -> list of fetched arrays` and `source()`."""
+where an Executable has `run(feed_values, state) -> list of fetched arrays`, `source()` and
+`peak_bytes` (the temporaries its runs allocate at most, for runtime/allocator.py; 0 where
+the target does not plan them)."""
 import importlib
 
 TARGETS = {"reference": "compiler.targets.reference", "cpu": "compiler.targets.cpu"}

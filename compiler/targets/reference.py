@@ -88,6 +88,8 @@ def _unread_save(op, index, value):
 
 
 class ReferenceExecutable:
+    peak_bytes = 0  # NumPy allocates the interpreter's values; nothing is planned
+
     def __init__(self, lowered):
         self.lowered = lowered
 

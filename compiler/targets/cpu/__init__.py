@@ -12,6 +12,8 @@ import numpy as np
 
 from rnngraph import errors
 
+from ...analysis import memory_analysis
+
 from . import (cache, late_link, lower_array, lower_control, lower_elementwise, lower_fused,  # noqa: F401
                lower_state, lower_tensor_array, outline)
 from .emitter import Emitter, TAExpr
@@ -77,6 +79,7 @@ class CpuExecutable:
         self._checks = list(e.checks)
         self._out_specs = [v.spec for v in fn.outputs]
         self._rebound = sorted(e.rebound)
+        self.peak_bytes = memory_analysis(fn).peak_bytes  # how much freed memory to keep
         self._lock = threading.Lock()
         self._ready = False  # set once the machine code has loaded and run
 
