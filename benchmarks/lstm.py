@@ -277,6 +277,11 @@ def environment(frameworks):
     for fw, module in (("rnngraph", "rnngraph"), ("tf1", "tensorflow"), ("torch", "torch")):
         if fw in frameworks:
             env[module] = __import__(module).__version__
+    if "rnngraph" in frameworks:
+        # rnngraph's compiled runs tune glibc's malloc for the whole process; tune it before
+        # anything is timed, so that every framework runs with the same malloc.
+        from runtime.allocator import keep_freed_memory
+        env["malloc"] = "kept-freed-memory" if keep_freed_memory() else "default"
     return env
 
 
