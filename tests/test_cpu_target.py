@@ -264,7 +264,7 @@ def test_weight_gradients_are_one_product_after_the_backward_loop():
         grads, feed = _lstm_gradient_case(tf)
         with tf.Session("cpu", graph=graph) as sess:
             src = sess.lower(grads, feed).compile("cpu").source()
-    assert src.count("kernels.add_into_row(") == 1 and src.count("kernels.add_product_t(") == 1
+    assert src.count("kernels.add_into_panel_rows(") == 1 and src.count("kernels.add_product_t(") == 1
     # optimize.assemble_slice_gradients: the gates' gradient is one Concat, not a sum of
     # four zero-padded StridedSliceGrads
     assert "= StridedSliceGrad(" not in src and src.count("= Concat(") >= 1

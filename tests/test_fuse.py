@@ -127,3 +127,34 @@ def test_a_concat_read_by_elementwise_work_is_written_first():
     sinks = [g for g in groups if g.members[-1].type == "Concat"]
     assert len(sinks) == 1 and all(m.type != "Concat" for g in groups if g not in sinks
                                    for m in g.members)
+
+
+def test_large_groups_run_on_numbas_threads():
+    """lower_fused.THREADED_MIN_POINTS / _MIN_MEMBERS: a cell step over 64 x 128 points (the
+    split gates at offsets), and a flat loop over 4096 points with four members, run over
+    `prange` in an outlined parallel=True function; a loop of one op, or of fewer points,
+    stays inline. Values as on the reference, both in a while loop and outside one."""
+    from compiler.targets.cpu import lower_fused, panels
+    if not panels.THREADED:
+        pytest.skip("Numba's workqueue threading layer: compiled code stays on one thread")
+
+    def build(rng):
+        x = tf.placeholder(tf.float64, [64, 40], name="x")
+        w = tf.get_variable("w", [40, 512], tf.float64, initializer=tf.random_normal_initializer())
+        i, j, f, o = tf.split(tf.matmul(x, w), 4, axis=1)
+        c = tf.sigmoid(f + 1.0) * tf.tanh(x[:, :1]) + tf.sigmoid(i) * tf.tanh(j)
+        h = tf.tanh(c) * tf.sigmoid(o)
+        y = tf.placeholder(tf.float64, [4096], name="y")
+        flat = tf.exp(y) * 2.0 - tf.abs(y) + y * y
+        fill = y + 1.0  # one op: inline
+        small = tf.tanh(x) * tf.sigmoid(x) + x * 3.0  # 64 x 40 points: inline
+        loop = tf.while_loop(lambda k, a: k < 3,
+                             lambda k, a: (k + 1, tf.tanh(a) * tf.sigmoid(a) + a * 0.5),
+                             (tf.constant(0), h))[1]
+        return [c, h, flat, fill, small, loop], {x: rng.randn(64, 40), y: rng.randn(4096)}
+    groups, source = _fused_groups(build)
+    threaded = source.count('error_model="numpy", parallel=True)')
+    assert threaded == source.count("Numba's threads") == 3, source
+    assert "for i0 in prange(64):" in source and "for i in prange(4096):" in source
+    assert "(i1 + 384)]" in source  # the gates still read at offsets
+    assert lower_fused.THREADED_MIN_POINTS > 64 * 40

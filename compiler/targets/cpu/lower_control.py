@@ -10,6 +10,7 @@ from ...plan_loops import (assigned_in, iteration_axes, plan_deferred, plan_whil
                           window_steps)
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 from .lower_array import transposed
+from .panels import panel_width
 
 
 def _bind_refs(e, node, fn, offset, count):
@@ -254,16 +255,18 @@ def _hoist_invariant_weights(e, body, body_caps, n):
 
 
 def _deferred_product(e, plan, stack):
-    """Each step adds its g into row r of a zeroed [rows, batch, n] buffer instead of
-    adding stack[r]^T @ g to the loop variable, which passes through the loop unchanged;
-    lower_while adds stack^T @ buffer after the loop (plan_loops.DeferredProduct)."""
-    dims = plan.grad.shape.as_list()
+    """Each step adds its g [batch, n] into rows r*batch.. of a zeroed [rows*batch, n]
+    buffer, kept in panels.py's packed layout, instead of adding stack[r]^T @ g to the loop
+    variable, which passes through the loop unchanged; lower_while adds stack^T @ buffer
+    after the loop (plan_loops.DeferredProduct)."""
+    batch, n = plan.grad.shape.as_list()
+    nr = panel_width(plan.grad.dtype.np)
     rows = e.assign("deferred_rows", "kernels.zeros(%s, %s)" % (
-        int_tuple(["%s.shape[0]" % stack] + dims), NP_DTYPE[plan.grad.dtype]))
+        int_tuple([-(-n // nr), "%s.shape[0] * %d" % (stack, batch), nr]), NP_DTYPE[plan.grad.dtype]))
 
     def accumulate(e, node, ins):
         r = e.expr(plan.row)
-        e.line("kernels.add_into_row(%s, %s, %s)" % (rows, r, e.expr(plan.grad)))
+        e.line("kernels.add_into_panel_rows(%s, %s, %s)" % (rows, r, e.expr(plan.grad)))
         return [None]
 
     def pass_through(e, node, ins):
