@@ -272,6 +272,9 @@ def test_weight_gradients_are_one_product_after_the_backward_loop():
     # packed once before the loop
     assert len(re.findall(r"weight_t_panels = kernels.pack_panels\(weight\w*\.T\)", src)) == 1
     assert re.search(r"kernels.panel_matmul\(\w+, weight_t_panels, 9\)", src)
+    # lower_control._save_in_place: the gates the gradient needs are written by the step's
+    # loop straight into their saved stacks' rows, not copied there after it
+    assert len(re.findall(r"= (saved_\d+)\[trips\] if trips < \1\.shape\[0\] else kernels\.empty", src)) >= 4
     _assert_same(_run_on("reference", _lstm_gradient_case), _run_on("cpu", _lstm_gradient_case))
 
 
@@ -442,3 +445,31 @@ def test_one_row_products(k, n, dtype):
         return {"aw": tf.matmul(a, w), "aw_plus": tf.matmul(a, w) + tf.matmul(a * 2.0, w)}, {
             a: rng.randn(1, k), w: rng.randn(k, n)}
     _assert_same(_run_on("reference", build), _run_on("cpu", build))
+
+
+def test_large_results_never_alias_feeds_variables_constants_or_each_other():
+    """CpuExecutable._owned returns a large result the program allocated as it is, and
+    copies one that could share memory with what the caller or the session holds."""
+    n = (1 << 20) // 4 + 16  # float32 results above COPY_RESULTS_BELOW
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [n])
+        v = tf.Variable(np.ones(n, np.float32))
+        k = tf.constant(np.full(n, 2.0, np.float32))
+        fresh = x * 3.0
+        fetches = [x, tf.identity(x), tf.reshape(x, [n // 4, 4]), v.value(), k, fresh, fresh]
+        with tf.Session("cpu", graph=graph) as sess:
+            sess.run(tf.global_variables_initializer())
+            feed = np.arange(n, dtype=np.float32)
+            results = sess.run(fetches, {x: feed})
+            for r in results:
+                r[...] = -7.0  # the caller owns every result
+            assert (feed == np.arange(n, dtype=np.float32)).all()
+            again = sess.run(fetches, {x: feed})
+    np.testing.assert_array_equal(again[3], np.ones(n, np.float32))
+    np.testing.assert_array_equal(again[4], np.full(n, 2.0, np.float32))
+    np.testing.assert_array_equal(again[5], feed * 3.0)
+    assert again[5] is again[6]  # one tensor fetched twice is one array, as in TF1
+    for i, a in enumerate(again[:6]):
+        for b in again[i + 1:6]:
+            assert not np.may_share_memory(a, b)

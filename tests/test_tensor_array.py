@@ -115,3 +115,20 @@ def test_identity_and_close(sess):
     same = ta.identity()
     assert same.dtype == tf.float32 and sess.run(same.read(0)) == 2.0
     assert sess.run(ta.close()) is None
+
+
+def test_a_stack_keeps_its_values_when_the_array_is_written_later(sess):
+    """The cpu target returns the buffer itself for a stack of every row when all are
+    written (lower_tensor_array.lower_gather); a stack taken before an unwritten row is
+    filled, gathers in another order and gradient arrays' stacks are copies."""
+    ta = tf.TensorArray(tf.float32, size=3, clear_after_read=False)
+    ta = ta.write(0, [1.0, 2.0]).write(2, [5.0, 6.0])
+    before = ta.stack()  # row 1 unwritten: zeros
+    later = ta.write(1, [3.0, 4.0])
+    after = later.stack()
+    reordered = later.gather([2, 1, 0])
+    got = sess.run([before, after, reordered, after * 2.0])
+    np.testing.assert_array_equal(got[0], [[1, 2], [0, 0], [5, 6]])
+    np.testing.assert_array_equal(got[1], [[1, 2], [3, 4], [5, 6]])
+    np.testing.assert_array_equal(got[2], [[5, 6], [3, 4], [1, 2]])
+    np.testing.assert_array_equal(got[3], [[2, 4], [6, 8], [10, 12]])

@@ -65,6 +65,10 @@ def _check_read_only_variables(e, fn):
             e.verified.add(k)
 
 
+# Results smaller than this are copied without checking whether they alias (owned()).
+COPY_RESULTS_BELOW = 1 << 20
+
+
 class CpuExecutable:
     """A compiled program: call `run(feed_values, state)` like any target's executable."""
 
@@ -107,7 +111,23 @@ class CpuExecutable:
                                        % (ex, self.path)) from ex
         finally:
             self._store_state(state, bufs, init, rng)
-        return [np.array(x, dtype=s.dtype.np, copy=True) for x, s in zip(outs, self._out_specs)]
+        return self._owned(outs, args)
+
+    def _owned(self, outs, args):
+        """The fetched values as arrays the caller owns. A result the program allocated is
+        returned as it is (copying the large LSTM's outputs, 26 MB, took 2-3 ms of a
+        forward pass); one that may share memory with an argument (a feed, a constant, a
+        variable's buffer), a rebound variable or another result is copied, and so is
+        every small one, for which the copy costs less than the check."""
+        n = len(self._out_specs)
+        results = []
+        for x, spec in zip(outs, self._out_specs):
+            owned = isinstance(x, np.ndarray) and x.dtype == spec.dtype.np and \
+                x.nbytes >= COPY_RESULTS_BELOW and not any(
+                    isinstance(y, np.ndarray) and np.may_share_memory(x, y)
+                    for y in (*args, *outs[n:], *results))
+            results.append(x if owned else np.array(x, dtype=spec.dtype.np, copy=True))
+        return results
 
     def _call(self, args):
         """Call the compiled function; if it has never run, a failure to load or build its

@@ -86,6 +86,8 @@ class Emitter:
         self.rebound = set()        # variables whose shape can change: rebound, returned
         self.overrides = {}         # node -> rule replacing its lowering (loop planning)
         self.skipped = set()        # nodes whose value a planned rewrite made unnecessary
+        self.destinations = {}      # Value -> array expression its loop nest writes it into
+        self.placed = set()         # Values written into their destination
         self.verified = set()       # variables checked initialized at entry (never assigned)
         self.globals = {}           # module-level scalar constants: name -> defining expression
         self.prologue = {}          # outlined: constant arrays made on entry: definition -> name

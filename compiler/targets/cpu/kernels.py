@@ -771,35 +771,57 @@ def matmul_add(a, b, c):
 
 
 @njit(cache=True)
-def add_into_panel_rows(panels, r, g):
+def add_into_panel_rows(panels, touched, r, g):
     """Rows r*B .. r*B+B-1 of the matrix `panels` holds packed (pack_panels's layout) += g
     [B, n] (r < 0 counts from the end, as the slice that read it): a step's gate gradient
     added into the deferred weight gradient's right operand, packed as it is written, so
-    that the product after the loop packs nothing (the large LSTM's 12800 x 2048: 28 ms)."""
+    that the product after the loop packs nothing (the large LSTM's 12800 x 2048: 28 ms).
+    The buffer starts uninitialized: the first add to a block of rows (touched[r] false)
+    stores g and zeros the block's padding, later ones add (add_product_t zeros the
+    blocks no step touched), so no pass zeros the whole buffer first."""
     b, n = g.shape
     if b == 0 or n == 0:
         return
     nr = panels.shape[2]
     if r < 0:
-        r += panels.shape[1] // b
+        r += touched.shape[0]
     base = r * b
     whole = n // nr
-    for jp in range(whole):  # a contiguous run of B rows per panel
+    if touched[r]:
+        for jp in range(whole):  # a contiguous run of B rows per panel
+            for i in range(b):
+                for jj in range(nr):
+                    panels[jp, base + i, jj] += g[i, jp * nr + jj]
+        for i in range(b):
+            for j in range(whole * nr, n):
+                panels[whole, base + i, j - whole * nr] += g[i, j]
+        return
+    touched[r] = True
+    for jp in range(whole):
         for i in range(b):
             for jj in range(nr):
-                panels[jp, base + i, jj] += g[i, jp * nr + jj]
-    for i in range(b):
-        for j in range(whole * nr, n):
-            panels[whole, base + i, j - whole * nr] += g[i, j]
+                panels[jp, base + i, jj] = g[i, jp * nr + jj]
+    if whole < panels.shape[0]:
+        for i in range(b):
+            for jj in range(nr):
+                j = whole * nr + jj
+                panels[whole, base + i, jj] = g[i, j] if j < n else 0
 
 
 @njit(cache=True)
-def add_product_t(acc, stack, panels):
+def add_product_t(acc, stack, panels, touched):
     """acc + stack[s, b, k]^T @ rows[s * b, n] as a new [k, n] array, rows packed as
-    `panels` (add_into_panel_rows): the weight gradient of a loop, summed in one product
+    `panels` (add_into_panel_rows, which wrote the blocks marked in `touched`; the others
+    are zeroed here): the weight gradient of a loop, summed in one product
     (plan_loops.DeferredProduct)."""
     out = acc.copy()
     s, b, k = stack.shape
+    for r in range(s):
+        if not touched[r]:
+            for jp in range(panels.shape[0]):
+                for i in range(r * b, (r + 1) * b):
+                    for jj in range(panels.shape[2]):
+                        panels[jp, i, jj] = 0
     if s * b > 0:
         panel_product(np.ascontiguousarray(stack).reshape((s * b, k)).T, panels, out, True)
     return out

@@ -74,6 +74,7 @@ def lower_while(e, node, ins):
         stacks = [e.assign("saved", "kernels.empty(%s, %s)" % (
             int_tuple([rows] + [d or 0 for d in v.shape.dims[:rank(v)]]), NP_DTYPE[v.dtype]))
                   for v in body.outputs[n:]]  # rows of the value's shape (known dims) from the start
+        _save_in_place(e, body, body.outputs[n:], stacks, trips)
     with e.block("while True:"):
         (c,) = e.emit_function(cond, slots + list(cond_caps))
         with e.block("if not %s:" % c):
@@ -82,8 +83,9 @@ def lower_while(e, node, ins):
         if saving:
             _save_step(e, node, trips, stacks, body.outputs[n:], outs[n:])
         _store(e, slots, node.outputs, outs[:n])
-    for plan, (stack, rows) in deferred:
-        e.line("%s = kernels.add_product_t(%s, %s, %s)" % (slots[plan.index], slots[plan.index], stack, rows))
+    for plan, (stack, rows, touched) in deferred:
+        e.line("%s = kernels.add_product_t(%s, %s, %s, %s)" % (slots[plan.index], slots[plan.index], stack, rows,
+                                                            touched))
     if not saving:
         return slots
     return slots + [e.assign("trip_count", "np.int32(%s)" % trips)] + [
@@ -102,9 +104,36 @@ def _save_step(e, node, trips, stacks, values, exprs):
                   node, "UnimplementedError", lambda vals, v=v: ragged_shape_error(v))
         if axes:
             e.line("%s = kernels.push_padded_row(%s, %s, %s, %d)" % (buf, buf, trips, x, axes))
+        elif v in e.placed and e.destinations.get(v) is not None and e.destinations[v].stack == buf:
+            with e.block("if %s >= %s.shape[0]:" % (trips, buf)):  # else it is there already
+                e.line("%s = kernels.push_row(%s, %s, %s)" % (buf, buf, trips, x))
         else:
             e.line("%s = kernels.push_row(%s, %s, %s)" % (buf, buf, trips, x))
     e.line("%s += 1" % trips)
+
+
+class _StackRow:
+    """The destination of a saved value: row `trips` of its stack while the stack has
+    room, else a fresh array (pushed as usual)."""
+
+    def __init__(self, stack, trips):
+        self.stack, self.trips = stack, trips
+
+    def __call__(self, fresh):
+        return "%s[%s] if %s < %s.shape[0] else %s" % (self.stack, self.trips, self.trips, self.stack, fresh)
+
+
+def _save_in_place(e, body, values, stacks, trips):
+    """A saved value that a fused loop nest of the body computes is written straight into
+    its stack's row (lower_fused.emit_loop) instead of being copied there after the step:
+    the training forward of an LSTM saved six of its loop's seven outputs by copies. Only
+    for static shapes, so that the stack's rows have the value's shape from the start; a
+    stack that grows (no static trip count) takes the copy until it has room."""
+    fused = {v.id for node in body.nodes if node.type == "FusedElementwise" for v in node.outputs}
+    for v, buf in zip(values, stacks):
+        if v.id in fused and rank(v) > 0 and \
+                v.shape.is_fully_defined() and not iteration_axes(v) and v not in e.destinations:
+            e.destinations[v] = _StackRow(buf, trips)
 
 
 @lowering("Cond")
@@ -261,16 +290,17 @@ def _deferred_product(e, plan, stack):
     after the loop (plan_loops.DeferredProduct)."""
     batch, n = plan.grad.shape.as_list()
     nr = panel_width(plan.grad.dtype.np)
-    rows = e.assign("deferred_rows", "kernels.zeros(%s, %s)" % (
+    rows = e.assign("deferred_rows", "kernels.empty(%s, %s)" % (
         int_tuple([-(-n // nr), "%s.shape[0] * %d" % (stack, batch), nr]), NP_DTYPE[plan.grad.dtype]))
+    touched = e.assign("deferred_touched", "kernels.zeros(%s.shape[0], np.bool_)" % stack)
 
     def accumulate(e, node, ins):
         r = e.expr(plan.row)
-        e.line("kernels.add_into_panel_rows(%s, %s, %s)" % (rows, r, e.expr(plan.grad)))
+        e.line("kernels.add_into_panel_rows(%s, %s, %s, %s)" % (rows, touched, r, e.expr(plan.grad)))
         return [None]
 
     def pass_through(e, node, ins):
         return [e.expr(plan.acc_arg)]
     e.overrides[plan.matmul] = accumulate
     e.overrides[plan.add] = pass_through
-    return stack, rows
+    return stack, rows, touched

@@ -105,8 +105,12 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None):
     results, stores = [], []  # stores: (index of the result, value, offset)
     for j, out in enumerate(outputs):
         result = e.fresh(out.name or "fused")
-        e.line("%s = kernels.empty(%s, %s)" % (result, int_tuple(out.shape.as_list()),
-                                               NP_DTYPE[out.dtype]))
+        fresh = "kernels.empty(%s, %s)" % (int_tuple(out.shape.as_list()), NP_DTYPE[out.dtype])
+        if out in e.destinations:  # a row of where the value goes (lower_control._save_in_place)
+            e.line("%s = %s" % (result, e.destinations[out](fresh)))
+            e.placed.add(out)
+        else:
+            e.line("%s = %s" % (result, fresh))
         results.append(result)
         sink = producer.get(out.id)
         if sink is not None and sink.type == "Concat":

@@ -1,6 +1,6 @@
 """Lowering of TensorArrays to one preallocated buffer [capacity, *element_shape] with
 written/cleared masks and a size: writes store in place (as TF1's stateful TensorArray does),
-reads index the buffer, stack/gather copy rows out, a dynamic_size array doubles its
+reads index the buffer, gather copies rows out (stack returns the buffer itself), a dynamic_size array doubles its
 capacity when written past its end. TF1's run-time errors are checked before each access.
 """
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
@@ -152,12 +152,29 @@ def lower_gather(e, node, ins):
     if not shape.is_fully_defined():
         _fail(e, ta, node, "%s == 0" % n,
               lambda v: "TensorArray has size zero, but element shape is not fully defined.")
-    rows = e.assign("ta_rows", "kernels.empty((%s,) + %s.shape[1:], %s)" % (n, ta.buf, NP_DTYPE[ta.dtype])
-                    if ta.rank else "kernels.empty(%s, %s)" % (n, NP_DTYPE[ta.dtype]))
+    if not ta.rank or ta.attrs.get("aggregate"):
+        rows = e.assign("ta_rows", "kernels.empty((%s,) + %s.shape[1:], %s)" % (n, ta.buf, NP_DTYPE[ta.dtype])
+                        if ta.rank else "kernels.empty(%s, %s)" % (n, NP_DTYPE[ta.dtype]))
+        with e.block("for j in range(%s):" % n):
+            i = _read(e, ta, node, "%s[j]" % idx)
+            e.line("kernels.set_index(%s, j, %s[%s])" % (rows, ta.buf, i) if ta.rank else
+                   "%s[j] = %s[%s]" % (rows, ta.buf, i))
+        return [rows]
+    # Gathering every row in order, each written (TensorArray.stack), returns the buffer
+    # itself: a row is written once (a second write fails before it stores), so nothing
+    # changes them later. Gradient arrays add writes up, and are copied as other gathers.
+    whole = e.assign("ta_whole", "%s == %s.shape[0]" % (n, ta.buf))
     with e.block("for j in range(%s):" % n):
         i = _read(e, ta, node, "%s[j]" % idx)
-        e.line("kernels.set_index(%s, j, %s[%s])" % (rows, ta.buf, i) if ta.rank else
-               "%s[j] = %s[%s]" % (rows, ta.buf, i))
+        with e.block("if %s != j or not %s[%s]:" % (i, ta.written, i)):  # unwritten: a later write may fill it
+            e.line("%s = False" % whole)
+    rows = e.fresh("ta_rows")
+    with e.block("if %s:" % whole):
+        e.line("%s = %s" % (rows, ta.buf))
+    with e.block("else:"):
+        e.line("%s = kernels.empty((%s,) + %s.shape[1:], %s)" % (rows, n, ta.buf, NP_DTYPE[ta.dtype]))
+        with e.block("for j in range(%s):" % n):
+            e.line("kernels.set_index(%s, j, %s[%s[j]])" % (rows, ta.buf, idx))
     return [rows]
 
 
