@@ -104,7 +104,7 @@ def _save_step(e, node, trips, stacks, values, exprs):
                   node, "UnimplementedError", lambda vals, v=v: ragged_shape_error(v))
         if axes:
             e.line("%s = kernels.push_padded_row(%s, %s, %s, %d)" % (buf, buf, trips, x, axes))
-        elif v in e.placed and e.destinations.get(v) is not None and e.destinations[v].stack == buf:
+        elif v in e.placed and e.destinations[v].stack == buf:
             with e.block("if %s >= %s.shape[0]:" % (trips, buf)):  # else it is there already
                 e.line("%s = kernels.push_row(%s, %s, %s)" % (buf, buf, trips, x))
         else:
@@ -284,10 +284,10 @@ def _hoist_invariant_weights(e, body, body_caps, n):
 
 
 def _deferred_product(e, plan, stack):
-    """Each step adds its g [batch, n] into rows r*batch.. of a zeroed [rows*batch, n]
-    buffer, kept in panels.py's packed layout, instead of adding stack[r]^T @ g to the loop
-    variable, which passes through the loop unchanged; lower_while adds stack^T @ buffer
-    after the loop (plan_loops.DeferredProduct)."""
+    """Each step adds its g [batch, n] into rows r*batch.. of a [rows*batch, n] buffer, kept
+    in panels.py's packed layout and written first where no step wrote yet (`touched`),
+    instead of adding stack[r]^T @ g to the loop variable, which passes through the loop
+    unchanged; lower_while adds stack^T @ buffer after the loop (plan_loops.DeferredProduct)."""
     batch, n = plan.grad.shape.as_list()
     nr = panel_width(plan.grad.dtype.np)
     rows = e.assign("deferred_rows", "kernels.empty(%s, %s)" % (
