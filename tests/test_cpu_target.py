@@ -473,3 +473,25 @@ def test_large_results_never_alias_feeds_variables_constants_or_each_other():
     for i, a in enumerate(again[:6]):
         for b in again[i + 1:6]:
             assert not np.may_share_memory(a, b)
+
+
+def test_perf_map_names_the_generated_functions(monkeypatch, tmp_path):
+    """perf_map.py: with RNNGRAPH_PERF_MAP=1 a program's first run writes
+    /tmp/perf-<pid>.map, in which perf finds the generated program and the kernels."""
+    from compiler.targets.cpu import perf_map
+    path = "/tmp/perf-%d.map" % os.getpid()
+    monkeypatch.setenv("RNNGRAPH_PERF_MAP", "1")
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [3, 7])
+        y = tf.reduce_sum(tf.tanh(x) * 1.25 + x, axis=1)  # a program no other test builds
+        with tf.Session("cpu", graph=graph) as sess:
+            sess.run(y, {x: np.ones((3, 7), np.float32)})
+    try:
+        lines = open(path).read().splitlines()
+    finally:
+        os.remove(path)
+    assert lines and all(re.fullmatch(r"[0-9a-f]+ [0-9a-f]+ \S+", line) for line in lines)
+    assert any("rg_" in line and "program" in line for line in lines)
+    assert any("kernels" in line for line in lines)
+    assert perf_map.write_perf_map(str(tmp_path / "map")) == len(open(tmp_path / "map").read().splitlines())

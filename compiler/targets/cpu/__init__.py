@@ -15,7 +15,7 @@ from rnngraph import errors
 from ...analysis import memory_analysis
 
 from . import (cache, late_link, lower_array, lower_control, lower_elementwise, lower_fused,  # noqa: F401
-               lower_state, lower_tensor_array, outline)
+               lower_state, lower_tensor_array, outline, perf_map)
 from .emitter import Emitter, TAExpr
 
 late_link.install()
@@ -149,6 +149,8 @@ class CpuExecutable:
                     self._function, self.path = cache.load(self._source, callees=self._callees)
                     continue
                 self._ready = True
+                if perf_map.enabled():
+                    perf_map.write_perf_map()
                 return out
 
     def _variable_buffers(self, state):
