@@ -785,27 +785,21 @@ def add_into_panel_rows(panels, touched, r, g):
     nr = panels.shape[2]
     if r < 0:
         r += touched.shape[0]
+    keep = touched[r]  # (the select is hoisted out of the loops: as fast as two loop nests)
+    touched[r] = True
     base = r * b
     whole = n // nr
-    if touched[r]:
-        for jp in range(whole):  # a contiguous run of B rows per panel
-            for i in range(b):
-                for jj in range(nr):
-                    panels[jp, base + i, jj] += g[i, jp * nr + jj]
-        for i in range(b):
-            for j in range(whole * nr, n):
-                panels[whole, base + i, j - whole * nr] += g[i, j]
-        return
-    touched[r] = True
-    for jp in range(whole):
+    zero = panels.dtype.type(0)
+    for jp in range(whole):  # a contiguous run of B rows per panel
         for i in range(b):
             for jj in range(nr):
-                panels[jp, base + i, jj] = g[i, jp * nr + jj]
-    if whole < panels.shape[0]:
+                panels[jp, base + i, jj] = (panels[jp, base + i, jj] if keep else zero) + g[i, jp * nr + jj]
+    if whole < panels.shape[0]:  # the last panel, zero-padded past n
         for i in range(b):
             for jj in range(nr):
                 j = whole * nr + jj
-                panels[whole, base + i, jj] = g[i, j] if j < n else 0
+                panels[whole, base + i, jj] = (panels[whole, base + i, jj] if keep else zero) + \
+                    (g[i, j] if j < n else zero)
 
 
 @njit(cache=True)

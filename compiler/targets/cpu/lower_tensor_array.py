@@ -152,30 +152,36 @@ def lower_gather(e, node, ins):
     if not shape.is_fully_defined():
         _fail(e, ta, node, "%s == 0" % n,
               lambda v: "TensorArray has size zero, but element shape is not fully defined.")
-    if not ta.rank or ta.attrs.get("aggregate"):
-        rows = e.assign("ta_rows", "kernels.empty((%s,) + %s.shape[1:], %s)" % (n, ta.buf, NP_DTYPE[ta.dtype])
-                        if ta.rank else "kernels.empty(%s, %s)" % (n, NP_DTYPE[ta.dtype]))
-        with e.block("for j in range(%s):" % n):
-            i = _read(e, ta, node, "%s[j]" % idx)
-            e.line("kernels.set_index(%s, j, %s[%s])" % (rows, ta.buf, i) if ta.rank else
-                   "%s[j] = %s[%s]" % (rows, ta.buf, i))
-        return [rows]
     # Gathering every row in order, each written (TensorArray.stack), returns the buffer
     # itself: a row is written once (a second write fails before it stores), so nothing
     # changes them later. Gradient arrays add writes up, and are copied as other gathers.
-    whole = e.assign("ta_whole", "%s == %s.shape[0]" % (n, ta.buf))
-    with e.block("for j in range(%s):" % n):
+    viewable = ta.rank and not ta.attrs.get("aggregate")
+    if viewable:
+        whole = e.assign("ta_whole", "%s == %s.shape[0]" % (n, ta.buf))
+    with e.block("for j in range(%s):" % n):  # the checks of every read, first
         i = _read(e, ta, node, "%s[j]" % idx)
-        with e.block("if %s != j or not %s[%s]:" % (i, ta.written, i)):  # unwritten: a later write may fill it
-            e.line("%s = False" % whole)
+        if viewable:
+            with e.block("if %s != j or not %s[%s]:" % (i, ta.written, i)):  # a later write may fill it
+                e.line("%s = False" % whole)
     rows = e.fresh("ta_rows")
+    if not viewable:
+        _copy_rows(e, rows, ta, idx, n)
+        return [rows]
     with e.block("if %s:" % whole):
         e.line("%s = %s" % (rows, ta.buf))
     with e.block("else:"):
-        e.line("%s = kernels.empty((%s,) + %s.shape[1:], %s)" % (rows, n, ta.buf, NP_DTYPE[ta.dtype]))
-        with e.block("for j in range(%s):" % n):
-            e.line("kernels.set_index(%s, j, %s[%s[j]])" % (rows, ta.buf, idx))
+        _copy_rows(e, rows, ta, idx, n)
     return [rows]
+
+
+def _copy_rows(e, rows, ta, idx, n):
+    """rows = the buffer's rows idx[0..n-1] as a new array (indices already checked)."""
+    dt = NP_DTYPE[ta.dtype]
+    e.line("%s = %s" % (rows, "kernels.empty((%s,) + %s.shape[1:], %s)" % (n, ta.buf, dt) if ta.rank
+                        else "kernels.empty(%s, %s)" % (n, dt)))
+    with e.block("for j in range(%s):" % n):
+        e.line("kernels.set_index(%s, j, %s[%s[j]])" % (rows, ta.buf, idx) if ta.rank else
+               "%s[j] = %s[%s[j]]" % (rows, ta.buf, idx))
 
 
 @lowering("TensorArrayScatter")
