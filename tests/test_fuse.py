@@ -158,3 +158,30 @@ def test_large_groups_run_on_numbas_threads():
     assert "for i0 in prange(64):" in source and "for i in prange(4096):" in source
     assert "(i1 + 384)]" in source  # the gates still read at offsets
     assert lower_fused.THREADED_MIN_POINTS > 64 * 40
+
+
+@pytest.mark.parametrize("name", ["tanh_f32", "sigmoid_f32"])
+def test_loops_over_float32_tanh_and_sigmoid_are_vectorized(name):
+    """The LSTM cell's loops call these for every gate: a loop over them must compile to
+    packed (SIMD) divisions, not one element at a time (about 10x slower), and agree with
+    NumPy, NaN included."""
+    import re
+
+    from numba import njit
+
+    from compiler.targets.cpu import kernels
+    fn = getattr(kernels, name)
+
+    @njit(error_model="numpy")
+    def apply(x, out):
+        for i in range(x.size):
+            out[i] = fn(x[i])
+
+    x = np.concatenate([np.linspace(-12, 12, 997), [0, 1e-5, -3e-4, np.inf, -np.inf, np.nan]]).astype(np.float32)
+    out = np.empty_like(x)
+    apply(x, out)
+    expected = np.tanh(x.astype(np.float64))
+    if name == "sigmoid_f32":
+        expected = 0.5 * np.tanh(0.5 * x.astype(np.float64)) + 0.5
+    np.testing.assert_allclose(out, expected, rtol=1e-6, atol=3e-7)
+    assert re.search(r"\bv?divps\b", apply.inspect_asm(apply.signatures[0]))

@@ -457,7 +457,10 @@ def transpose(x, perm, out_shape):
     """A C-contiguous copy of x with its axes permuted (out_shape = x.shape permuted).
 
     Explicit loops (an odometer over the outer axes, a strided run over the last) instead of
-    np.transpose, whose generic implementation is a large part of every program's code."""
+    np.transpose, whose generic implementation is a large part of every program's code. A
+    run with unit stride (dynamic_rnn's batch-major <-> time-major swaps) is copied between
+    views indexed from 0, which LLVM vectorizes (`out[o + j]` it did not, nor a slice
+    assignment fast): [100, 16, 128] took 145 microseconds, now 27, as NumPy's copy."""
     src = np.ascontiguousarray(x).ravel()
     r = len(perm)
     out = np.empty(src.size, x.dtype)
@@ -478,8 +481,13 @@ def transpose(x, perm, out_shape):
     idx = np.zeros(r, np.int64)
     base = 0
     for o in range(0, src.size, inner):
-        for j in range(inner):
-            out[o + j] = src[base + j * inner_step]
+        if inner_step == 1:  # the last axis stays last: a contiguous run, copied vectorized
+            to, source = out[o:o + inner], src[base:base + inner]
+            for j in range(inner):
+                to[j] = source[j]
+        else:
+            for j in range(inner):
+                out[o + j] = src[base + j * inner_step]
         k = r - 2
         while k >= 0:
             idx[k] += 1

@@ -157,8 +157,9 @@ def pack_panels(b):
             p1 = min(k, p0 + PACK_ROWS)
             for jp in range(whole):  # NR-wide copies (vectorized) of a block of rows
                 for p in range(p0, p1):
-                    for jj in range(nr):
-                        out[jp, p, jj] = b[p, jp * nr + jj]
+                    to, source = out[jp, p], b[p, jp * nr:jp * nr + nr]
+                    for jj in range(nr):  # views indexed from 0: vectorized
+                        to[jj] = source[jj]
             for p in range(p0, p1):
                 for j in range(whole * nr, n):
                     out[whole, p, j - whole * nr] = b[p, j]
