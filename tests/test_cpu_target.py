@@ -495,3 +495,18 @@ def test_perf_map_names_the_generated_functions(monkeypatch, tmp_path):
     assert any("rg_" in line and "program" in line for line in lines)
     assert any("kernels" in line for line in lines)
     assert perf_map.write_perf_map(str(tmp_path / "map")) == len(open(tmp_path / "map").read().splitlines())
+
+
+def test_a_variable_is_checked_initialized_once_in_straight_line_code():
+    """emitter.check_initialized: after a check outside every loop and branch, later reads
+    of the same variable are not checked again; reading it uninitialized still fails."""
+    v = tf.Variable(np.ones(3, np.float32), name="v")
+    with tf.control_dependencies([tf.assign_add(v, np.ones(3, np.float32))]):
+        z = v * 2.0 + v * 3.0 + tf.reduce_sum(v)  # each read after the update
+    with tf.Session("cpu") as sess:
+        source = sess.lower(z).compile().source()
+        with pytest.raises(tf.errors.FailedPreconditionError, match="uninitialized value v"):
+            sess.run(z)
+        sess.run(v.initializer)
+        np.testing.assert_allclose(sess.run(z), [16.0, 16.0, 16.0])
+    assert len(re.findall(r"if not var_init\[\d+\]", source)) == 1

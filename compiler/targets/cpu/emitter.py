@@ -88,7 +88,7 @@ class Emitter:
         self.skipped = set()        # nodes whose value a planned rewrite made unnecessary
         self.destinations = {}      # Value -> array expression its loop nest writes it into
         self.placed = set()         # Values written into their destination
-        self.verified = set()       # variables checked initialized at entry (never assigned)
+        self.verified = set()       # variables known initialized from here on (checked at entry or in straight-line code)
         self.globals = {}           # module-level scalar constants: name -> defining expression
         self.prologue = {}          # outlined: constant arrays made on entry: definition -> name
         self.int_args = {}          # outlined: integer constants passed as arguments: name -> (value, dtype)
@@ -238,6 +238,11 @@ class Emitter:
         op = self.var_ops[k]
         self.fail_if("not %s" % self.init_flag(k), node, "FailedPreconditionError",
                      lambda v, name=op.name: "Attempting to use uninitialized value %s" % name)
+        if self.level == 1:
+            # Straight-line code of the function (no loop or branch around the check): every
+            # later read is after it, and a flag never goes back to false, so later reads
+            # need no check of their own (a training program checked its variables 32 times).
+            self.verified.add(k)
 
     # --- functions ----------------------------------------------------------------------------
     def emit_function(self, fn, arg_exprs):
