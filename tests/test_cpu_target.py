@@ -510,3 +510,22 @@ def test_a_variable_is_checked_initialized_once_in_straight_line_code():
         sess.run(v.initializer)
         np.testing.assert_allclose(sess.run(z), [16.0, 16.0, 16.0])
     assert len(re.findall(r"if not var_init\[\d+\]", source)) == 1
+
+
+@pytest.mark.parametrize("target", ["reference", "cpu"])
+def test_assign_checks_only_shapes_not_known_to_agree(target):
+    """lower_assign: a value whose specialized shape is the variable's is assigned without
+    a run-time check; a fed value of another shape is still an InvalidArgumentError (from
+    specialization, which sees the fed shape, on both targets)."""
+    v = tf.Variable(np.zeros(3, np.float32), name="v")
+    p = tf.placeholder(tf.float32, [None])
+    from_feed = tf.assign(v, p)
+    static = tf.assign(v, tf.ones([3]) * 2.0)
+    with tf.Session(target) as sess:
+        sess.run(v.initializer)
+        np.testing.assert_allclose(sess.run(from_feed, {p: [1.0, 2.0, 3.0]}), [1.0, 2.0, 3.0])
+        with pytest.raises(tf.errors.InvalidArgumentError, match=r"(?s)\[3\] vs \[4\].*node Assign"):
+            sess.run(from_feed, {p: [1.0, 2.0, 3.0, 4.0]})
+        np.testing.assert_allclose(sess.run(static), [2.0, 2.0, 2.0])
+        if target == "cpu":
+            assert ".shape[0] != 3" not in sess.lower(static).compile().source()

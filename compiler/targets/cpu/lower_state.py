@@ -59,7 +59,10 @@ def lower_assign(e, node, ins):
         e.line("%s[0] = %s" % (buf, ins[1]))
     else:
         var_shape = e.var_ops[k].attrs["shape"]
+        known = value.shape.dims if value.shape.ndims == var_shape.ndims else [None] * var_shape.ndims
         for i, d in enumerate(var_shape.dims):
+            if known[i] == d:
+                continue  # the value's static (specialized) shape already agrees
             e.fail_if("%s.shape[%d] != %d" % (ins[1], i, d), node, "InvalidArgumentError",
                       lambda v, s=var_shape: "Assign requires shapes of both tensors to match. "
                       "lhs shape= %s" % s.short())
