@@ -185,3 +185,23 @@ def test_loops_over_float32_tanh_and_sigmoid_are_vectorized(name):
         expected = 0.5 * np.tanh(0.5 * x.astype(np.float64)) + 0.5
     np.testing.assert_allclose(out, expected, rtol=1e-6, atol=3e-7)
     assert re.search(r"\bv?divps\b", apply.inspect_asm(apply.signatures[0]))
+
+
+def test_constants_of_one_value_are_read_as_literals():
+    """A full-size constant of one value (ones_like/zeros_like of a known shape, which TF1
+    makes a Const, too large to fold) is a literal in the loop, not an array streamed
+    from memory; a constant of several values is still read element by element."""
+    from compiler.targets.cpu.lower_fused import uniform
+    def build(rng):
+        x = tf.placeholder(tf.float64, [300, 300], name="x")
+        varied = tf.constant(np.arange(90000.0).reshape(300, 300), name="varied")
+        y = (x + tf.ones_like(x)) * 3.0 + tf.zeros_like(x)
+        return [y, x * varied], {x: rng.randn(300, 300)}
+    groups, source = _fused_groups(build)
+    leaves = {v.name for g in groups for v in g.inputs}
+    assert any("ones_like" in (n or "") for n in leaves)  # a leaf of the loop...
+    assert not any("ones_like" in line and "[" in line for line in source.splitlines()
+                   if not line.lstrip().startswith("#") and "def program" not in line)  # ...not read
+    assert "varied[" in source or "flat_varied" in source
+    ones = next(v for g in groups for v in g.inputs if "ones_like" in (v.name or ""))
+    assert uniform(ones) == 1.0

@@ -97,7 +97,7 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None):
     r = len(shape)
     producer = {m.outputs[0].id: m for m in members}
     flat = all(m.type not in ("Slice", "Concat") for m in members) and all(
-        rank(v) == 0 or v.shape.as_list() == shape for v in leaves)
+        rank(v) == 0 or uniform(v) is not None or v.shape.as_list() == shape for v in leaves)
     point = (0,) * r
     if r == 0:
         values = _Values(e, producer, _flat_reader(e, leaves))
@@ -154,7 +154,7 @@ def _threaded(e, producer, leaves, outputs, results, stores, shape, flat):
     cell's loop in any program shares one compiled function."""
     sub = Emitter(parent=e)
     params, args = [], []
-    for v in {v.id: v for v in leaves}.values():
+    for v in {v.id: v for v in leaves if uniform(v) is None}.values():
         name = sub.fresh("in_" + (v.name or "x"))
         params.append(name)
         args.append(typed_arg(v.dtype, e.expr(v)) if rank(v) == 0 else e.expr(v))
@@ -193,21 +193,42 @@ class _Values:
         return self.e.assign(hint, _member(self.e, m, [self.at(u, point) for u in m.inputs]))
 
 
+def uniform(v):
+    """The one value of a constant array leaf whose elements are all equal (a gradient's
+    zeros_like or ones_like, which TF1 makes a full-size Const), else None. Loops read it as
+    a literal: the LSTM train step's sum gradient no longer streams a [batch, time, units]
+    array of zeros from memory."""
+    c = v.const
+    if c is None and v.node is not None and v.node.type == "Const":
+        c = v.node.attrs["value"]  # too large to fold: a node of its own
+    if c is None or np.ndim(c) == 0 or np.size(c) == 0:
+        return None
+    c = np.asarray(c)
+    first = c.flat[0]
+    return first if (c == first).all() else None
+
+
+def _leaf(e, v):
+    """The expression of a leaf read as a whole: a literal for a uniform constant."""
+    u = uniform(v)
+    return e.expr(v) if u is None else _lit(e, u, v.dtype)
+
+
 def _flat_reader(e, leaves):
     """Leaf reads in a flat loop: every array leaf has the loop's shape."""
     flat = {}
     for v in leaves:
-        if rank(v) > 0 and v.id not in flat:
+        if rank(v) > 0 and uniform(v) is None and v.id not in flat:
             flat[v.id] = e.assign("flat_" + (v.name or "x"), "%s.ravel()" % e.expr(v))
-    return lambda v, point: "%s[i]" % flat[v.id] if v.id in flat else e.expr(v)
+    return lambda v, point: "%s[i]" % flat[v.id] if v.id in flat else _leaf(e, v)
 
 
 def _nested_reader(e, r):
     """Leaf reads in an r-deep loop nest: broadcast along size-1 axes, shifted by the point."""
     def read(v, point):
+        if rank(v) == 0 or uniform(v) is not None:
+            return _leaf(e, v)
         x = e.expr(v)
-        if rank(v) == 0:
-            return x
         dims = v.shape.dims
         index = []
         for j, d in enumerate(dims):
