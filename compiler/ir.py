@@ -131,6 +131,8 @@ def _convert(ops, specs, constants, rows, values, used):
         for t, v in zip(op.outputs, node.outputs):
             v.rows = rows.get(t)
             values[t] = v
+            if op.type == "Cond" and t in constants:  # a saved value known to be constant
+                values[t] = Value(specs[t], name=t.name, const=constants[t])
         nodes.append(node)
     return nodes
 

@@ -43,9 +43,10 @@ def specialize(ops, feed_specs, feed_constants=None, feed_rows=None):
                             lambda i, op=op: _as_shape(op.inputs[i], specs, constants))
         try:
             if op.type in _CONTROL_FLOW:
-                outs, out_rows = _CONTROL_FLOW[op.type](op, ins, [constants.get(t) for t in op.inputs],
-                                                        [rows.get(t) for t in op.inputs])
+                outs, out_rows, out_constants = _CONTROL_FLOW[op.type](
+                    op, ins, [constants.get(t) for t in op.inputs], [rows.get(t) for t in op.inputs])
                 rows.update((op.outputs[i], c) for i, c in out_rows.items())
+                constants.update((op.outputs[i], c) for i, c in out_constants.items())
             else:
                 outs = op.primitive.infer(ins, op.attrs, known)
         except ValueError as e:
@@ -135,7 +136,7 @@ def _join(a, b):
 
 
 def _while_specs(op, ins, in_constants, in_rows):
-    """(output specs, {output index: row value}) of a While for these inputs (see the
+    """(output specs, {output index: row value}, {}) of a While for these inputs (see the
     module docstring)."""
     attrs = op.attrs
     n = attrs["n_vars"]
@@ -153,11 +154,11 @@ def _while_specs(op, ins, in_constants, in_rows):
             break
         loop = widened
     else:
-        return op.primitive.infer(ins, attrs, None), {}
+        return op.primitive.infer(ins, attrs, None), {}, {}
     results = [_merged_array(s, o) if s.dtype is dtypes.tensor_array else s
                for s, o in zip(loop, outs)]
     out_rows = {n + 1 + i: constants[t] for i, t in enumerate(saved) if t in constants}
-    return results + saved_specs("While", attrs, [specs[t] for t in saved]), out_rows
+    return results + saved_specs("While", attrs, [specs[t] for t in saved]), out_rows, {}
 
 
 def _merged_array(entry, out):
@@ -168,20 +169,30 @@ def _merged_array(entry, out):
 
 
 def _cond_specs(op, ins, in_constants, in_rows):
-    """(output specs, {}) of a Cond: what either branch may return, for these inputs."""
+    """(output specs, {}, {output index: constant}) of a Cond: what either branch may
+    return, for these inputs. A saved value (an output for the gradient) that its branch
+    computes as a constant is that constant: only the gradient's branch of the same side
+    reads it, and only when that side ran (the other side returns zeros in its place).
+    Gradients save shapes for broadcasting; known, they fold in the gradient's branch (its
+    SumToShapes vanish and its elementwise work fuses): the gradient program of a two-layer
+    static_rnn with sequence_length (tests/parity: static_rnn.multi.seqlen.scope) shrank
+    from 3915 to 2552 lines and compiles in 80 s instead of 120."""
     attrs = op.attrs
     n_then = len(attrs["then_branch"].captures)
     saved = attrs.get("saved") or ()
-    outs, saved_by_branch = None, {}
+    outs, saved_specs_of, saved_constants = None, {}, {}
     for branch, args in (("then_branch", slice(1, 1 + n_then)), ("else_branch", slice(1 + n_then, None))):
         graph = attrs[branch]
         mine = [t for b, t in saved if b == branch]
-        _, specs, _, _ = specialize_body(graph, ins[args], in_constants[args], in_rows[args],
-                                         list(graph.outputs) + mine)
+        _, specs, constants, _ = specialize_body(graph, ins[args], in_constants[args], in_rows[args],
+                                                 list(graph.outputs) + mine)
         branch_outs = [specs[t] for t in graph.outputs]
         outs = branch_outs if outs is None else [_join(a, b) for a, b in zip(outs, branch_outs)]
-        saved_by_branch.update((t, specs[t]) for t in mine)
-    return outs + saved_specs("Cond", attrs, [saved_by_branch[t] for _, t in saved]), {}
+        saved_specs_of.update((t, specs[t]) for t in mine)
+        saved_constants.update((t, constants[t]) for t in mine if t in constants)
+    n = len(outs)
+    return outs + saved_specs("Cond", attrs, [saved_specs_of[t] for _, t in saved]), {}, {
+        n + i: saved_constants[t] for i, (_, t) in enumerate(saved) if t in saved_constants}
 
 
 _CONTROL_FLOW = {"While": _while_specs, "Cond": _cond_specs}

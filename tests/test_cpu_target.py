@@ -529,3 +529,25 @@ def test_assign_checks_only_shapes_not_known_to_agree(target):
         np.testing.assert_allclose(sess.run(static), [2.0, 2.0, 2.0])
         if target == "cpu":
             assert ".shape[0] != 3" not in sess.lower(static).compile().source()
+
+
+@pytest.mark.parametrize("target", ["reference", "cpu"])
+def test_a_shape_a_cond_saves_for_its_gradient_is_a_constant_there(target):
+    """specialize._cond_specs: the gradient of a broadcasting op in a branch sums to the
+    shape the branch saved; known from the feeds, it folds in the gradient's branch, which
+    then needs no run-time SumToShape (the unrolled static_rnn gradient's size and compile
+    time). The values agree on both targets and on both sides of the cond."""
+    x = tf.placeholder(tf.float32, [None, 4])
+    pred = tf.placeholder(tf.bool, [])
+    y = tf.Variable(np.arange(4, dtype=np.float32), name="y")
+    z = tf.cond(pred, lambda: tf.tanh(x * y), lambda: x + 0.0 * y)
+    g, = tf.gradients(tf.reduce_sum(z * z), [y])
+    xv = np.linspace(-1, 1, 12, dtype=np.float32).reshape(3, 4)
+    with tf.Session(target) as sess:
+        sess.run(y.initializer)
+        t = np.tanh(xv * np.arange(4))
+        np.testing.assert_allclose(sess.run(g, {x: xv, pred: True}),
+                                   (2 * t * (1 - t * t) * xv).sum(0), rtol=1e-5)
+        np.testing.assert_allclose(sess.run(g, {x: xv, pred: False}), np.zeros(4), atol=1e-6)
+        if target == "cpu":
+            assert "sum_to_shape" not in sess.lower(g, {x: xv, pred: True}).compile().source()
