@@ -169,8 +169,9 @@ class Emitter:
         value = np.asarray(value, dtype=dtype.np)
         if value.ndim == 0:
             return self.literal(value, dtype)
-        if self.parent is not None and value.size and (value == value.flat[0]).all():
-            return self.filled(value.shape, value.flat[0], dtype)
+        one = one_value(value) if self.parent is not None else None
+        if one is not None:
+            return self.filled(value.shape, one, dtype)
         name = self.fresh("const_" + hint)
         self.const_args.append((name, np.ascontiguousarray(value)))
         return name
@@ -274,6 +275,15 @@ class Emitter:
             outs = rule(self, node, ins)
         for v, e in zip(node.outputs, outs or ()):
             self.exprs[v] = e
+
+
+def one_value(array):
+    """The value every element of a non-empty array equals, else None (a gradient's
+    zeros_like/ones_like: a literal in loops, a fill in outlined functions)."""
+    if array.size == 0:
+        return None
+    first = array.flat[0]
+    return first if (array == first).all() else None
 
 
 def rank(value):

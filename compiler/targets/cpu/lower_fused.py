@@ -9,7 +9,7 @@ import numpy as np
 
 from rnngraph.framework import dtypes
 
-from .emitter import NP_DTYPE, Emitter, int_tuple, lowering, rank
+from .emitter import NP_DTYPE, Emitter, int_tuple, lowering, one_value, rank
 from .outline import add_module, typed_arg
 from .panels import THREADED
 
@@ -96,11 +96,12 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None):
     shape = (loop_shape or outputs[0].shape).as_list()
     r = len(shape)
     producer = {m.outputs[0].id: m for m in members}
+    ones = {v.id: u for v in leaves for u in [uniform(v)] if u is not None}  # read as literals
     flat = all(m.type not in ("Slice", "Concat") for m in members) and all(
-        rank(v) == 0 or uniform(v) is not None or v.shape.as_list() == shape for v in leaves)
+        rank(v) == 0 or v.id in ones or v.shape.as_list() == shape for v in leaves)
     point = (0,) * r
     if r == 0:
-        values = _Values(e, producer, _flat_reader(e, leaves))
+        values = _Values(e, producer, _flat_reader(e, leaves, ones))
         return [values.at(out, point, out.name or "fused") for out in outputs]
     results, stores = [], []  # stores: (index of the result, value, offset)
     for j, out in enumerate(outputs):
@@ -121,20 +122,20 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None):
             stores.append((j, out, point))
     if THREADED and np.prod(shape) >= THREADED_MIN_POINTS and shape[0] > 1 and \
             sum(m.type not in ("Slice", "Concat") for m in members) >= THREADED_MIN_MEMBERS:
-        _threaded(e, producer, leaves, outputs, results, stores, shape, flat)
+        _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat)
     else:
-        _nest(e, producer, leaves, results, stores, shape, flat, "range")
+        _nest(e, producer, leaves, ones, results, stores, shape, flat, "range")
     return results
 
 
-def _nest(e, producer, leaves, results, stores, shape, flat, outer):
+def _nest(e, producer, leaves, ones, results, stores, shape, flat, outer):
     """The loop nest itself, its outermost loop over `outer` (range or prange)."""
     if flat:
-        reader = _flat_reader(e, leaves)
+        reader = _flat_reader(e, leaves, ones)
         targets = [e.assign(x + "_flat", "%s.ravel()" % x) for x in results]
         header = ["for i in %s(%d):" % (outer, int(np.prod(shape)))]
     else:
-        reader = _nested_reader(e, len(shape))
+        reader = _nested_reader(e, len(shape), ones)
         targets = results
         header = ["for i%d in %s(%d):" % (k, outer if k == 0 else "range", d) for k, d in enumerate(shape)]
     for h in header:
@@ -148,19 +149,19 @@ def _nest(e, producer, leaves, results, stores, shape, flat, outer):
     e.level -= len(header)
 
 
-def _threaded(e, producer, leaves, outputs, results, stores, shape, flat):
+def _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat):
     """The nest in an outlined function with parallel=True, called with the leaves and the
     output arrays; its source depends only on the computation (outline.py), so the same
     cell's loop in any program shares one compiled function."""
     sub = Emitter(parent=e)
     params, args = [], []
-    for v in {v.id: v for v in leaves if uniform(v) is None}.values():
+    for v in {v.id: v for v in leaves if v.id not in ones}.values():
         name = sub.fresh("in_" + (v.name or "x"))
         params.append(name)
         args.append(typed_arg(v.dtype, e.expr(v)) if rank(v) == 0 else e.expr(v))
         sub.exprs[v] = name
     names = [sub.fresh("out_" + (v.name or "x")) for v in outputs]
-    _nest(sub, producer, leaves, names, stores, shape, flat, "prange")
+    _nest(sub, producer, leaves, ones, names, stores, shape, flat, "prange")
     params += names + list(sub.int_args)
     args += results + [typed_arg(dt, e.literal(value, dt)) for value, dt in sub.int_args.values()]
     name = add_module(e, sub, params, "FusedElementwise over %s points on Numba's threads"
@@ -201,33 +202,28 @@ def uniform(v):
     c = v.const
     if c is None and v.node is not None and v.node.type == "Const":
         c = v.node.attrs["value"]  # too large to fold: a node of its own
-    if c is None or np.ndim(c) == 0 or np.size(c) == 0:
-        return None
-    c = np.asarray(c)
-    first = c.flat[0]
-    return first if (c == first).all() else None
+    return None if c is None or np.ndim(c) == 0 else one_value(np.asarray(c))
 
 
-def _leaf(e, v):
+def _leaf(e, v, ones):
     """The expression of a leaf read as a whole: a literal for a uniform constant."""
-    u = uniform(v)
-    return e.expr(v) if u is None else _lit(e, u, v.dtype)
+    return _lit(e, ones[v.id], v.dtype) if v.id in ones else e.expr(v)
 
 
-def _flat_reader(e, leaves):
+def _flat_reader(e, leaves, ones):
     """Leaf reads in a flat loop: every array leaf has the loop's shape."""
     flat = {}
     for v in leaves:
-        if rank(v) > 0 and uniform(v) is None and v.id not in flat:
+        if rank(v) > 0 and v.id not in ones and v.id not in flat:
             flat[v.id] = e.assign("flat_" + (v.name or "x"), "%s.ravel()" % e.expr(v))
-    return lambda v, point: "%s[i]" % flat[v.id] if v.id in flat else _leaf(e, v)
+    return lambda v, point: "%s[i]" % flat[v.id] if v.id in flat else _leaf(e, v, ones)
 
 
-def _nested_reader(e, r):
+def _nested_reader(e, r, ones):
     """Leaf reads in an r-deep loop nest: broadcast along size-1 axes, shifted by the point."""
     def read(v, point):
-        if rank(v) == 0 or uniform(v) is not None:
-            return _leaf(e, v)
+        if rank(v) == 0 or v.id in ones:
+            return _leaf(e, v, ones)
         x = e.expr(v)
         dims = v.shape.dims
         index = []
