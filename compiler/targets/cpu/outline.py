@@ -51,7 +51,7 @@ def module_source(e, entry, params, doc="", parallel=False):
     text = HEADER
     text += "".join("%s = %s\n" % kv for kv in e.globals.items())
     text += "".join('%s = generated("%s")\n' % (m, m) for m in e.imports)
-    text += '\n\n@njit(cache=True, nogil=True, error_model="numpy"%s)\ndef %s(%s):\n' % (
+    text += '\n\n@njit(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True%s)\ndef %s(%s):\n' % (
         ", parallel=True" if parallel else "", entry, ", ".join(params))
     if doc:
         text += '    """%s"""\n' % doc
