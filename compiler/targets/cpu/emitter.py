@@ -8,7 +8,8 @@ advance their counters in `rng`; TensorArrays are a (buffer, written, cleared, s
 A failing run-time check writes its id and up to 16 values into `err_i`/`err_f` and raises
 (through `kernels.raise_check`);
 the executable turns that into the rnngraph error type with the message of the op that
-failed (compiler/targets/cpu/checks.py). Lowering rules per op type live in lower_*.py.
+failed (CpuExecutable._error, from the Check recorded here). Lowering rules per op type
+live in lower_*.py.
 """
 import contextlib
 import keyword
