@@ -297,6 +297,35 @@ def test_identical_loops_share_one_outlined_function():
                  _run_on("cpu", lambda tf: _lstm_gradient_case(tf, True)))
 
 
+def _static_rnn_gradient_case(tf):
+    xs = [tf.placeholder(tf.float32, [2, 3], name="x%d" % t) for t in range(3)]
+    lengths = tf.placeholder(tf.int32, [2], name="lengths")
+    outs, _ = tf.nn.static_rnn(tf.nn.rnn_cell.BasicRNNCell(4), xs, sequence_length=lengths,
+                               dtype=tf.float32)
+    loss = tf.add_n([tf.reduce_sum(o * o) for o in outs])
+    rng = np.random.RandomState(5)
+    feed = {x: rng.randn(2, 3).astype(np.float32) for x in xs}
+    feed[lengths] = np.array([3, 1], np.int32)
+    return tf.gradients(loss, tf.trainable_variables() + xs), feed
+
+
+def test_outlined_functions_take_small_constants_packed():
+    """outline._packed_constants: the per-step Conds of static_rnn take their small 1-D
+    constants (shapes) as one buffer per dtype, sliced on entry, instead of one argument
+    each; the steps still share their functions, and the gradients agree."""
+    graph = tf.Graph()
+    with graph.as_default():
+        grads, feed = _static_rnn_gradient_case(tf)
+        with tf.Session("cpu", graph=graph) as sess:
+            src = sess.lower(grads, feed).compile("cpu").source()
+    program, callees = src.split("\n# ---- ")[0], src.split("\n# ---- ")[1:]
+    packed = [c for c in callees if re.search(r"\n    \w+ = packed_int\d+_?\d*\[\d+:\d+\]\n", c)]
+    assert packed, [c.splitlines()[0] for c in callees]
+    calls = re.findall(r"(rg_\w+)\.outlined\(", program)
+    assert len(calls) > len(set(calls))  # steps still share their functions
+    _assert_same(_run_on("reference", _static_rnn_gradient_case), _run_on("cpu", _static_rnn_gradient_case))
+
+
 @pytest.mark.parametrize("pieces", ["masks", "negative", "gap", "overlap"])
 def test_sums_of_slice_gradients_agree_with_reference(pieces):
     """optimize.assemble_slice_gradients turns tiling slices' gradients into one Concat and

@@ -9,7 +9,8 @@ surrounding program arrives as arguments:
 - its inputs (TensorArrays as their four parts; scalars re-typed so Numba never
   specializes on a literal value);
 - its integer constants (step indices differ between otherwise identical steps) and
-  non-uniform constant arrays; uniform ones (gradient zeros) are made on entry;
+  non-uniform constant arrays (small 1-D ones packed, _packed_constants); uniform ones
+  (gradient zeros) are made on entry;
 - the buffers of the variables it touches (`var_j`, local numbering), with `var_init` and
   `ids` = [first check id - 1, the program's index of each variable] to reach the init
   flags and number its failed checks;
@@ -130,6 +131,39 @@ def _ids_arg(e, check_base, var_indices):
         check_base, "".join(", ids[%d]" % (k + 1) for k in var_indices)))
 
 
+# An outlined function's 1-D constants of at most this many elements are passed packed.
+PACK_CONSTANTS_UP_TO = 64
+
+
+def _packed_constants(sub):
+    """`sub`'s constant arguments as (name, array), its small 1-D constants packed into one
+    buffer per dtype and unpacked on entry as views (`Shape = packed_int32[4:6]`).
+
+    Why: every parameter is code in the function's CPython wrapper and in each caller's
+    (a type check, an unboxing, its error path), and the caller passes it on from its own
+    parameters. static_rnn's outlined per-step Conds take about 26 small shape constants
+    each, so a 5-step gradient program had 365 parameters and a wrapper of 0.9 MB of LLVM
+    IR beside its 1 MB body. Packed, each call passes one buffer per dtype. The offsets
+    depend only on the constants' sizes, so steps that shared one function still do, and a
+    1-D slice of a C-contiguous buffer has the type the separate argument had."""
+    groups, result = {}, []
+    for name, value in sub.const_args:
+        if value.ndim == 1 and value.size <= PACK_CONSTANTS_UP_TO and value.dtype.kind in "biuf":
+            groups.setdefault(value.dtype, []).append((name, value))
+        else:
+            result.append((name, value))
+    for dtype, members in groups.items():
+        if len(members) == 1:
+            result += members
+            continue
+        buf, offset = sub.fresh("packed_%s" % dtype.name), 0
+        for name, value in members:
+            sub.prologue["%s[%d:%d]" % (buf, offset, offset + value.size)] = name
+            offset += value.size
+        result.append((buf, np.concatenate([value for _, value in members])))
+    return result
+
+
 def outline(e, node, rule, ins):
     """Emit a call to `node` lowered by `rule` in its own function; None to inline it."""
     if node.type == "Cond" and sum(len(list(b.walk())) for b in node.bodies.values()) < MIN_COND_NODES:
@@ -145,6 +179,7 @@ def outline(e, node, rule, ins):
     returned, targets, caller_outs = _results(e, sub, node, outs)
     if returned:
         sub.line("return (%s)" % "".join("%s, " % r for r in returned))
+    sub.const_args = _packed_constants(sub)
     const_names = [e.fresh(name) for name, _ in sub.const_args]
     e.const_args += [(n, c) for n, (_, c) in zip(const_names, sub.const_args)]
     rng_base = len(e.rng_ops)
