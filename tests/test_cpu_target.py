@@ -310,21 +310,50 @@ def _static_rnn_gradient_case(tf):
 
 
 def test_outlined_functions_take_small_constants_packed():
-    """outline._packed_constants: the per-step Conds of static_rnn take their small 1-D
-    constants (shapes) as one buffer per dtype, sliced on entry, instead of one argument
-    each; the steps still share their functions, and the gradients agree."""
+    """outline.packed_constants: the program and the per-step Conds of static_rnn take their
+    small 1-D constants (shapes, the callees' ids) as one buffer per dtype, sliced on entry,
+    instead of one argument each; a Cond's constant inputs (shapes the forward pass folded)
+    are its own constants, not arguments; the steps still share their functions, and the
+    gradients agree."""
     graph = tf.Graph()
     with graph.as_default():
         grads, feed = _static_rnn_gradient_case(tf)
         with tf.Session("cpu", graph=graph) as sess:
             src = sess.lower(grads, feed).compile("cpu").source()
     program, callees = src.split("\n# ---- ")[0], src.split("\n# ---- ")[1:]
-    packed = [c for c in callees if re.search(r"\n    \w+ = packed_int\d+_?\d*\[\d+:\d+\]\n", c)]
-    assert packed, [c.splitlines()[0] for c in callees]
+    slices = re.findall(r"^    \w+ = packed_int(?:32|64)\[\d+:\d+\]$", program, re.M)
+    assert len(slices) >= 6, program
+    assert not re.search(r"def program\([^)]*const_ids", program)  # the callees' ids are packed
     calls = re.findall(r"(rg_\w+)\.outlined\(", program)
     assert len(calls) > len(set(calls))  # steps still share their functions
     _assert_same(_run_on("reference", _static_rnn_gradient_case), _run_on("cpu", _static_rnn_gradient_case))
 
+
+
+def test_outlined_functions_have_no_python_entry_and_refuse_python_calls():
+    """callee_jit.py: outlined functions are compiled without a CPython wrapper (only the
+    program calls them, natively); a call from Python is a TypeError naming the function,
+    never a jump to the missing wrapper. The program still runs them."""
+    from compiler.targets.cpu import cache
+    graph = tf.Graph()
+    with graph.as_default():
+        grads, feed = _static_rnn_gradient_case(tf)
+        with tf.Session("cpu", graph=graph) as sess:
+            executable = sess.lower(grads, feed).compile("cpu")
+            src = executable.source()
+            sess.run(tf.global_variables_initializer())
+            values = sess.run(grads, feed)
+    program = src.split("\n# ---- ")[0]
+    names = sorted(set(re.findall(r"(rg_\w+)\.outlined\(", program)))
+    assert names and "@njit(" in program
+    for name in names:
+        function = cache.generated(name).outlined
+        assert function.targetoptions["no_cpython_wrapper"] is True
+        assert all(cres.entry_point is None or not cres.library.get_pointer_to_function(
+            cres.fndesc.llvm_cpython_wrapper_name) for cres in function.overloads.values())
+        with pytest.raises(TypeError, match="%s.outlined is part of a generated program" % name):
+            function(np.zeros(3))
+    assert all(np.all(np.isfinite(v)) for v in values)
 
 @pytest.mark.parametrize("pieces", ["masks", "negative", "gap", "overlap"])
 def test_sums_of_slice_gradients_agree_with_reference(pieces):

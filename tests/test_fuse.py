@@ -153,7 +153,8 @@ def test_large_groups_run_on_numbas_threads():
                              (tf.constant(0), h))[1]
         return [c, h, flat, fill, small, loop], {x: rng.randn(64, 40), y: rng.randn(4096)}
     groups, source = _fused_groups(build)
-    threaded = source.count('error_model="numpy", no_cfunc_wrapper=True, parallel=True)')
+    threaded = source.count(
+        '@callee_njit(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True, parallel=True)')
     assert threaded == source.count("Numba's threads") == 3, source
     assert "for i0 in prange(64):" in source and "for i in prange(4096):" in source
     assert "(i1 + 384)]" in source  # the gates still read at offsets

@@ -40,6 +40,7 @@ def generate(lowered):
         results.append(x)
     results += ["var_%d" % k for k in sorted(e.rebound)]
     e.line("return (%s)" % "".join("%s, " % r for r in results))
+    e.const_args = outline.packed_constants(e)
     params = feed_names + [n for n, _ in e.const_args] + ["var_%d" % k for k in range(len(e.var_ops))] + \
         ["var_init", "rng", "err_i", "err_f"]
     return outline.module_source(e, "program", params), e, fn

@@ -23,7 +23,7 @@ NP_DTYPE = {dtypes.float32: "np.float32", dtypes.float64: "np.float64", dtypes.i
             dtypes.int64: "np.int64", dtypes.bool: "np.bool_"}
 LOWERINGS = {}
 # Names of the generated modules' imports and of the functions' fixed parameters.
-RESERVED = {"np", "math", "njit", "kernels", "generated", "program", "outlined", "var_init", "ids",
+RESERVED = {"np", "math", "njit", "callee_njit", "kernels", "generated", "program", "outlined", "var_init", "ids",
             "rng", "err_i", "err_f", "min", "max", "abs", "range", "len"}
 OUTLINED = {}  # op type -> fn(emitter, node, rule, ins): output exprs, or None to inline (outline.py)
 
@@ -128,6 +128,10 @@ class Emitter:
             name = "%s_%d" % (base, k)
         self.used.add(name)
         return name
+
+    def used_names(self):
+        """Every identifier the function's text uses (its lines and on-entry definitions)."""
+        return set(re.findall(r"[A-Za-z_]\w*", "\n".join(self.lines + list(self.prologue))))
 
     def assign(self, hint, expr):
         name = self.fresh(hint)

@@ -9,7 +9,7 @@ surrounding program arrives as arguments:
 - its inputs (TensorArrays as their four parts; scalars re-typed so Numba never
   specializes on a literal value);
 - its integer constants (step indices differ between otherwise identical steps) and
-  non-uniform constant arrays (small 1-D ones packed, _packed_constants); uniform ones
+  non-uniform constant arrays (small 1-D ones packed, packed_constants); uniform ones
   (gradient zeros) are made on entry;
 - the buffers of the variables it touches (`var_j`, local numbering), with `var_init` and
   `ids` = [first check id - 1, the program's index of each variable] to reach the init
@@ -40,6 +40,7 @@ from numba import njit, prange
 
 from compiler.targets.cpu import kernels
 from compiler.targets.cpu.cache import generated
+from compiler.targets.cpu.callee_jit import callee_njit
 '''
 
 # A Cond whose branches hold fewer nodes than this stays inlined: a call costs more than it saves.
@@ -47,13 +48,16 @@ MIN_COND_NODES = 8
 
 
 def module_source(e, entry, params, doc="", parallel=False):
-    """The text of a generated module defining @njit `entry(params)` with e's lines
-    (`parallel`: compiled with Numba's parallel=True, for loops over `prange`)."""
+    """The text of a generated module defining `entry(params)` with e's lines: the program
+    with @njit, an outlined function (entry "outlined", called from compiled code only)
+    with @callee_njit (callee_jit.py: no CPython wrapper). `parallel`: compiled with
+    Numba's parallel=True, for loops over `prange`."""
     text = HEADER
     text += "".join("%s = %s\n" % kv for kv in e.globals.items())
     text += "".join('%s = generated("%s")\n' % (m, m) for m in e.imports)
-    text += '\n\n@njit(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True%s)\ndef %s(%s):\n' % (
-        ", parallel=True" if parallel else "", entry, ", ".join(params))
+    text += '\n\n@%s(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True%s)\ndef %s(%s):\n' % (
+        "callee_njit" if entry == "outlined" else "njit", ", parallel=True" if parallel else "", entry,
+        ", ".join(params))
     if doc:
         text += '    """%s"""\n' % doc
     text += "".join("    %s = %s\n" % (name, definition) for definition, name in e.prologue.items())
@@ -86,6 +90,11 @@ def _bind_inputs(e, sub, node, ins):
             j = sub.var_index(e.var_ops[e.refs[v]])
             sub.refs[v] = j
             sub_ins.append("var_%d[0]" % j if rank(v) == 0 else "var_%d" % j)
+        elif v.const is not None and rank(v) > 0:
+            # A constant input (a shape the forward pass folded, fed to a gradient Cond) is
+            # the callee's own constant: packed with its others, not an argument of its own.
+            sub_ins.append(sub.expr(v))
+            continue
         elif isinstance(x, TAExpr):
             names = [sub.fresh("arg%d_%s" % (i, p)) for p in ("buf", "written", "cleared", "n")]
             params += names
@@ -135,9 +144,11 @@ def _ids_arg(e, check_base, var_indices):
 PACK_CONSTANTS_UP_TO = 64
 
 
-def _packed_constants(sub):
-    """`sub`'s constant arguments as (name, array), its small 1-D constants packed into one
-    buffer per dtype and unpacked on entry as views (`Shape = packed_int32[4:6]`).
+def packed_constants(sub):
+    """`sub`'s constant arguments as (name, array): those its code uses (a caller makes the
+    expressions of an outlined node's inputs before outline() binds constant ones in the
+    callee), its small 1-D constants packed into one buffer per dtype and unpacked on entry
+    as views (`Shape = packed_int32[4:6]`). Used for outlined functions and the program.
 
     Why: every parameter is code in the function's CPython wrapper and in each caller's
     (a type check, an unboxing, its error path), and the caller passes it on from its own
@@ -147,7 +158,10 @@ def _packed_constants(sub):
     depend only on the constants' sizes, so steps that shared one function still do, and a
     1-D slice of a C-contiguous buffer has the type the separate argument had."""
     groups, result = {}, []
+    used = sub.used_names()
     for name, value in sub.const_args:
+        if name not in used:
+            continue
         if value.ndim == 1 and value.size <= PACK_CONSTANTS_UP_TO and value.dtype.kind in "biuf":
             groups.setdefault(value.dtype, []).append((name, value))
         else:
@@ -179,7 +193,7 @@ def outline(e, node, rule, ins):
     returned, targets, caller_outs = _results(e, sub, node, outs)
     if returned:
         sub.line("return (%s)" % "".join("%s, " % r for r in returned))
-    sub.const_args = _packed_constants(sub)
+    sub.const_args = packed_constants(sub)
     const_names = [e.fresh(name) for name, _ in sub.const_args]
     e.const_args += [(n, c) for n, (_, c) in zip(const_names, sub.const_args)]
     rng_base = len(e.rng_ops)
