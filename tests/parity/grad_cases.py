@@ -27,9 +27,9 @@ Per case (``rnn_cases.CASES``):
   densified in NumPy (repeated indices summed), and whether it was
   ``IndexedSlices`` is recorded.
 
-Weights are those of the forward goldens: :func:`run_grad_case` initializes and
-then ``var.load``s ``goldens/rnn.npz``'s ``<case>/var/<name>`` value into every
-variable (exactly as ``rnn_cases.run_rnn_case``).
+Weights are those of the forward goldens: :func:`run_grad_case` ``var.load``s
+``goldens/rnn.npz``'s ``<case>/var/<name>`` value into every variable that has one and
+initializes the others (``rnn_cases.initialize_or_load``, as ``rnn_cases.run_rnn_case``).
 """
 
 import collections
@@ -153,8 +153,8 @@ def _densify(values, indices, dense_shape):
 
 def run_grad_case(tf, case_, rnn_goldens, rnn_meta, gradients=True):
     """Build ``case_`` in a fresh graph of ``tf`` (graph seed ``rnn_cases.GRAPH_SEED``),
-    build the loss and ``tf.gradients(loss, xs)``, initialize, load the forward goldens'
-    weights (``rnn_goldens`` = loaded ``rnn.npz``; None keeps the initial values), run.
+    build the loss and ``tf.gradients(loss, xs)``, load the forward goldens'
+    weights and initialize the variables without one (``rnn_goldens`` = loaded ``rnn.npz``; None keeps the initial values), run.
     ``rnn_meta``: loaded ``rnn_meta.json`` (the fetches' run-time shapes).
     ``gradients=False`` builds and runs only the loss (a harness check that needs no
     gradient support: ``grads`` is then empty).
@@ -195,16 +195,8 @@ def run_grad_case(tf, case_, rnn_goldens, rnn_meta, gradients=True):
                 kinds[name] = "dense"
                 run_fetches[name] = g
         variables = list(tf.global_variables())
-        init = tf.global_variables_initializer()
         with tf.Session(graph=graph) as sess:
-            sess.run(init)
-            not_loaded = []
-            for v in variables:
-                key = rnn_cases.golden_var_key(case_.name, v.name)
-                if rnn_goldens is not None and key in rnn_goldens:
-                    v.load(np.asarray(rnn_goldens[key]), sess)
-                else:
-                    not_loaded.append(v.name)
+            not_loaded = rnn_cases.initialize_or_load(tf, sess, case_.name, variables, rnn_goldens)
             values = sess.run(variables) if variables else []
             out = sess.run(run_fetches, feed_dict=feed or None)
     result_grads = collections.OrderedDict()
