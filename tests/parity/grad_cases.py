@@ -153,8 +153,9 @@ def _densify(values, indices, dense_shape):
 
 def run_grad_case(tf, case_, rnn_goldens, rnn_meta, gradients=True):
     """Build ``case_`` in a fresh graph of ``tf`` (graph seed ``rnn_cases.GRAPH_SEED``),
-    build the loss and ``tf.gradients(loss, xs)``, load the forward goldens'
-    weights and initialize the variables without one (``rnn_goldens`` = loaded ``rnn.npz``; None keeps the initial values), run.
+    build the loss and ``tf.gradients(loss, xs)``, load the forward goldens' weights and
+    initialize the variables without one (``rnn_goldens`` = loaded ``rnn.npz``; None keeps
+    the initial values), run.
     ``rnn_meta``: loaded ``rnn_meta.json`` (the fetches' run-time shapes).
     ``gradients=False`` builds and runs only the loss (a harness check that needs no
     gradient support: ``grads`` is then empty).

@@ -168,8 +168,8 @@ def golden_var_key(case_name, var_name):
 def run_rnn_case(tf, case_, goldens=None):
     """Build ``case_`` in a fresh graph of module ``tf`` (graph seed
     ``GRAPH_SEED``), load the golden value of every variable that has one and
-    initialize the others (``goldens`` is the loaded ``rnn.npz``; None = keep the initial
-    values, which is what the generator records), then run the fetches once.
+    initialize the others (``goldens`` is the loaded ``rnn.npz``; None = keep the
+    initial values, which is what the generator records), then run the fetches once.
 
     Returns a dict with
       ``fetches``         flat name -> numpy array,

@@ -23,8 +23,8 @@ NP_DTYPE = {dtypes.float32: "np.float32", dtypes.float64: "np.float64", dtypes.i
             dtypes.int64: "np.int64", dtypes.bool: "np.bool_"}
 LOWERINGS = {}
 # Names of the generated modules' imports and of the functions' fixed parameters.
-RESERVED = {"np", "math", "njit", "callee_njit", "kernels", "generated", "program", "outlined", "var_init", "ids",
-            "rng", "err_i", "err_f", "min", "max", "abs", "range", "len"}
+RESERVED = {"np", "math", "njit", "callee_njit", "kernels", "generated", "program", "outlined", "var_init",
+            "ids", "rng", "err_i", "err_f", "min", "max", "abs", "range", "len"}
 OUTLINED = {}  # op type -> fn(emitter, node, rule, ins): output exprs, or None to inline (outline.py)
 
 
