@@ -196,6 +196,57 @@ def test_cache_reused_by_a_new_process_and_survives_corruption(tmp_path):
     assert third[0] == first[0]
 
 
+def test_program_calls_its_outlined_loops_through_entry_points_also_when_cached(tmp_path):
+    """native_call.py: a program with two loops calls them through its `fptrs` table (a
+    slot per call site) and its machine code holds no copy of them; a new process that loads
+    the program from Numba's disk cache (no typing) finds the same callees in the cached
+    entry and computes the same gradients."""
+    script = textwrap.dedent("""
+        import re, sys, numpy as np
+        sys.path.insert(0, %r)
+        import rnngraph as tf
+        tf.set_random_seed(3)
+        x = tf.placeholder(tf.float32, [2, 5, 3])
+        out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(4), x, dtype=tf.float32)
+        grads = tf.gradients(tf.reduce_sum(out * out), tf.trainable_variables())
+        with tf.Session("cpu") as s:
+            s.run(tf.global_variables_initializer())
+            values = s.run(grads, {x: np.linspace(-1, 1, 30).reshape(2, 5, 3)})
+        [program] = [m.program for n, m in list(sys.modules.items()) if n.startswith("rg_")
+                     and hasattr(m, "program") and "fptrs" in m.program.py_func.__code__.co_varnames]
+        [result] = program.overloads.values()
+        defined = re.findall(r"^define .*outlined.*$", result.library.get_llvm_str(), re.M)
+        print(repr([round(float(np.sum(v)), 5) for v in values]), sum(program.stats.cache_hits.values()),
+              len(defined))
+    """ % REPO)
+    env = dict(os.environ, RNNGRAPH_CACHE_DIR=str(tmp_path))
+
+    def run():
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        values, hits, defined = out.stdout.rsplit(" ", 2)
+        return values, int(hits), int(defined)
+    first, second = run(), run()
+    assert first[1:] == (0, 0) and second[1:] == (1, 0)
+    assert second[0] == first[0] and "nan" not in first[0]
+
+
+def test_failed_check_inside_an_outlined_loop_is_the_ops_error():
+    """A check that fails in an outlined loop called through its entry point (native_call.py)
+    propagates to the program and becomes the op's InvalidArgumentError."""
+    i = tf.placeholder(tf.int32, [])
+    params = tf.constant([1.0, 2.0, 3.0])
+    _, first = tf.while_loop(lambda k, a: k < 2, lambda k, a: (k + 1, a + tf.gather(params, k)),
+                             [0, 0.0])
+    _, second = tf.while_loop(lambda k, a: k < 3, lambda k, a: (k + 1, a * 2.0 + tf.gather(params, i)),
+                              [0, first])
+    with tf.Session("cpu") as sess:
+        assert "call_native(" in sess.lower(second, {i: 1}).compile("cpu").source()
+        assert sess.run(second, {i: 1}) == ((3.0 * 2 + 2) * 2 + 2) * 2 + 2
+        with pytest.raises(tf.errors.InvalidArgumentError, match="GatherV2"):
+            sess.run(second, {i: 7})
+
+
 def test_windowed_projection_kept_as_loop_state_is_not_overwritten():
     """When the planned product itself is carried to the next step (not only read by
     elementwise ops), it cannot live in the window buffer: it is a new array each step."""
@@ -292,7 +343,7 @@ def test_identical_loops_share_one_outlined_function():
     assert len(loops) == 2, [c.splitlines()[0] for c in callees]
     for c in loops:
         name = c.split(".py ----")[0]
-        assert program.count("%s.outlined(" % name) == 2
+        assert program.count("call_native(%s.outlined, fptrs, " % name) == 2
     _assert_same(_run_on("reference", lambda tf: _lstm_gradient_case(tf, True)),
                  _run_on("cpu", lambda tf: _lstm_gradient_case(tf, True)))
 
@@ -324,7 +375,7 @@ def test_outlined_functions_take_small_constants_packed():
     slices = re.findall(r"^    \w+ = packed_int(?:32|64)\[\d+:\d+\]$", program, re.M)
     assert len(slices) >= 6, program
     assert not re.search(r"def program\([^)]*const_ids", program)  # the callees' ids are packed
-    calls = re.findall(r"(rg_\w+)\.outlined\(", program)
+    calls = re.findall(r"(rg_\w+)\.outlined\b", program)
     assert len(calls) > len(set(calls))  # steps still share their functions
     _assert_same(_run_on("reference", _static_rnn_gradient_case), _run_on("cpu", _static_rnn_gradient_case))
 
@@ -344,7 +395,7 @@ def test_outlined_functions_have_no_python_entry_and_refuse_python_calls():
             sess.run(tf.global_variables_initializer())
             values = sess.run(grads, feed)
     program = src.split("\n# ---- ")[0]
-    names = sorted(set(re.findall(r"(rg_\w+)\.outlined\(", program)))
+    names = sorted(set(re.findall(r"(rg_\w+)\.outlined\b", program)))
     assert names and "@njit(" in program
     for name in names:
         function = cache.generated(name).outlined
@@ -487,7 +538,7 @@ def test_a_programs_only_loop_is_inlined():
     with tf.Session("cpu") as sess:
         forward = sess.lower(out, feed).compile().source()
         training = sess.lower(tf.gradients(loss, tf.trainable_variables()), feed).compile().source()
-    assert ".outlined(" not in forward and "while True:" in forward
+    assert ".outlined" not in forward and "while True:" in forward
     assert training.count("\n# ---- ") == 2
 
 

@@ -9,13 +9,14 @@ a failed run-time check into the rnngraph error its op would raise on the refere
 import threading
 
 import numpy as np
+from numba.core import config
 
 from rnngraph import errors
 
 from ...analysis import memory_analysis
 
 from . import (cache, late_link, lower_array, lower_control, lower_elementwise, lower_fused,  # noqa: F401
-               lower_state, lower_tensor_array, outline, perf_map)
+               lower_state, lower_tensor_array, native_call, outline, perf_map)
 from .emitter import Emitter, TAExpr
 
 late_link.install()
@@ -42,7 +43,7 @@ def generate(lowered):
     e.line("return (%s)" % "".join("%s, " % r for r in results))
     e.const_args = outline.packed_constants(e)
     params = feed_names + [n for n, _ in e.const_args] + ["var_%d" % k for k in range(len(e.var_ops))] + \
-        ["var_init", "rng", "err_i", "err_f"]
+        ["var_init", "rng", "err_i", "err_f"] + (["fptrs"] if e.native_slots else [])
     return outline.module_source(e, "program", params), e, fn
 
 
@@ -84,6 +85,9 @@ class CpuExecutable:
         self._checks = list(e.checks)
         self._out_specs = [v.spec for v in fn.outputs]
         self._rebound = sorted(e.rebound)
+        self._n_slots = len(e.native_slots)
+        self._fptrs = ()  # (the table of the outlined functions' entry points,) once linked
+        self._linked_callees = []
         self.peak_bytes = memory_analysis(fn).peak_bytes  # how much freed memory to keep
         self._lock = threading.Lock()
         self._ready = False  # set once the machine code has loaded and run
@@ -134,11 +138,12 @@ class CpuExecutable:
         """Call the compiled function; if it has never run, a failure to load or build its
         machine code (a corrupt or stale cache entry) clears the entry and builds afresh."""
         if self._ready:
-            return self._function(*args)
+            return self._function(*args, *self._fptrs)
         with self._lock:
             for attempt in (1, 2):
                 try:
-                    out = self._function(*args)
+                    self._link(args)
+                    out = self._function(*args, *self._fptrs)
                 except RuntimeError:
                     raise
                 except Exception as ex:
@@ -153,6 +158,25 @@ class CpuExecutable:
                 if perf_map.enabled():
                     perf_map.write_perf_map()
                 return out
+
+    def _link(self, args):
+        """Compile (or load) the program for these arguments and fill its table of the
+        entry points of the outlined functions it calls (native_call.py). Then the program
+        compiles no other signature: one would call the callees of another table (and a
+        call with other argument types is a TypeError, not a jump into the wrong code)."""
+        if not self._n_slots:
+            return
+        fptrs = np.zeros(self._n_slots, np.int64)
+        if config.DISABLE_JIT:
+            self._fptrs = (fptrs,)
+            return
+        signature = tuple(self._function.typeof_pyval(a) for a in (*args, fptrs))
+        if signature not in self._function.overloads:
+            self._function.compile(signature)
+        table = native_call.slot_table(self._function.overloads[signature])
+        fptrs, self._linked_callees = native_call.addresses(table, self._n_slots, cache.generated)
+        self._fptrs = (fptrs,)
+        self._function.disable_compile()
 
     def _variable_buffers(self, state):
         bufs, init = [], np.zeros(max(len(self._var_ops), 1), np.bool_)

@@ -23,8 +23,9 @@ NP_DTYPE = {dtypes.float32: "np.float32", dtypes.float64: "np.float64", dtypes.i
             dtypes.int64: "np.int64", dtypes.bool: "np.bool_"}
 LOWERINGS = {}
 # Names of the generated modules' imports and of the functions' fixed parameters.
-RESERVED = {"np", "math", "njit", "callee_njit", "kernels", "generated", "program", "outlined", "var_init",
-            "ids", "rng", "err_i", "err_f", "min", "max", "abs", "range", "len"}
+RESERVED = {"np", "math", "njit", "callee_njit", "call_native", "kernels", "generated", "program",
+            "outlined", "var_init", "ids", "rng", "err_i", "err_f", "fptrs", "min", "max", "abs",
+            "range", "len"}
 OUTLINED = {}  # op type -> fn(emitter, node, rule, ins): output exprs, or None to inline (outline.py)
 
 
@@ -95,6 +96,7 @@ class Emitter:
         self.int_args = {}          # outlined: integer constants passed as arguments: name -> (value, dtype)
         self.modules = []           # (module name, source) of outlined functions, callees first
         self.imports = []           # module names of the outlined functions this one calls
+        self.native_slots = []      # program: the module called at each slot of `fptrs` (native_call.py)
         self.only_loop = False      # the program has one While: it is inlined (outline.py)
 
     # --- text ---------------------------------------------------------------------------------

@@ -10,7 +10,7 @@ import numpy as np
 from rnngraph.framework import dtypes
 
 from .emitter import NP_DTYPE, Emitter, int_tuple, lowering, one_value, rank
-from .outline import add_module, typed_arg
+from .outline import add_module, call, typed_arg
 from .panels import THREADED
 
 SCALAR_UNARY = {
@@ -166,7 +166,7 @@ def _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat):
     args += results + [typed_arg(dt, e.literal(value, dt)) for value, dt in sub.int_args.values()]
     name = add_module(e, sub, params, "FusedElementwise over %s points on Numba's threads"
                       % "x".join(map(str, shape)), parallel=True)
-    e.line("%s.outlined(%s)" % (name, ", ".join(args)))
+    e.line(call(e, name, args))
 
 
 class _Values:

@@ -41,6 +41,7 @@ from numba import njit, prange
 from compiler.targets.cpu import kernels
 from compiler.targets.cpu.cache import generated
 from compiler.targets.cpu.callee_jit import callee_njit
+from compiler.targets.cpu.native_call import call_native
 '''
 
 # A Cond whose branches hold fewer nodes than this stays inlined: a call costs more than it saves.
@@ -73,6 +74,17 @@ def add_module(e, sub, params, doc, parallel=False):
     if name not in e.imports:
         e.imports.append(name)
     return name
+
+
+def call(e, module, args):
+    """The expression calling `module`'s outlined function with `args`: from the program
+    through its table of entry points (native_call.py: the program's machine code holds no
+    copy of the callee), from an outlined function directly (Numba links it)."""
+    if e.parent is not None:
+        return "%s.outlined(%s)" % (module, ", ".join(args))
+    e.native_slots.append(module)
+    return "call_native(%s.outlined, fptrs, %d, (%s))" % (
+        module, len(e.native_slots) - 1, "".join("%s, " % a for a in args))
 
 
 def typed_arg(dtype, expr):
@@ -207,8 +219,8 @@ def outline(e, node, rule, ins):
         "var_init", _ids_arg(e, check_base, var_indices), "rng[%d:%d]" % (rng_base, len(e.rng_ops)),
         "err_i", "err_f"]
     name = add_module(e, sub, params, "%s (outlined; called with %d arguments)" % (node.type, len(params)))
-    call = "%s.outlined(%s)" % (name, ", ".join(args))
-    e.line("%s = %s" % ("".join("%s, " % t for t in targets), call) if targets else call)
+    expr = call(e, name, args)
+    e.line("%s = %s" % ("".join("%s, " % t for t in targets), expr) if targets else expr)
     return caller_outs
 
 
