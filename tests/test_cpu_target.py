@@ -481,11 +481,12 @@ def test_matmul_of_reversed_single_row_or_column(shape):
 
 
 def test_cached_programs_are_keyed_by_the_kernels_source():
-    """A program embeds the kernels it calls: changing kernels.py or panels.py must change
-    every cache name, or a cached program would keep running the old kernel code."""
+    """A program embeds the kernels it calls and calls its outlined functions the way
+    native_call.py does: changing kernels.py, panels.py or native_call.py must change every
+    cache name, or a cached program would keep running the old code."""
     from compiler.targets.cpu import cache
     digest = cache.hashlib.sha256()
-    for name in ("kernels.py", "panels.py"):
+    for name in ("kernels.py", "panels.py", "native_call.py"):
         with open(cache.os.path.join(cache.os.path.dirname(cache.__file__), name), "rb") as f:
             digest.update(f.read())
     assert "kernels=%s" % digest.hexdigest()[:16] in cache.VERSION_KEY

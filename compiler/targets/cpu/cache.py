@@ -20,12 +20,17 @@ import rnngraph
 
 
 
+# The modules whose code a cached program embeds or depends on without naming them in its
+# source: kernels and panels (Numba links their code into it) and native_call (how the
+# program calls its outlined functions, and the slot table it leaves in Numba's cache).
+EMBEDDED_SOURCES = ("kernels.py", "panels.py", "native_call.py")
+
+
 def _kernels_digest():
-    """A hash of kernels.py and panels.py: a compiled program embeds the kernels it calls
-    (Numba links their code into it), so a program cached before a kernel changed must not
-    be reused, even where the package's version number did not change (an editable install)."""
+    """A hash of EMBEDDED_SOURCES: a program cached before one of them changed must not be
+    reused, even where the package's version number did not change (an editable install)."""
     digest = hashlib.sha256()
-    for name in ("kernels.py", "panels.py"):
+    for name in EMBEDDED_SOURCES:
         with open(os.path.join(os.path.dirname(__file__), name), "rb") as f:
             digest.update(f.read())
     return digest.hexdigest()[:16]

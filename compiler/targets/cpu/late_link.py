@@ -9,7 +9,8 @@ the caller optimized them again: the outlined loops (outline.py) were about a qu
 gradient program's compile time, and kernels such as push_row, assign or gather_mid (with
 the NumPy code they link: 1,000-4,500 instructions each) were most of the rest of a small
 outlined loop's module. This wraps Numba's `CPUCodeLibrary.finalize` so that libraries of
-functions named `outlined`, and every library of more than LATE_LINK_INSTRUCTIONS
+functions named `outlined` (called from another outlined function: the program calls them
+through pointers, native_call.py), and every library of more than LATE_LINK_INSTRUCTIONS
 instructions, are linked after the caller's own optimization; small callees (elementwise
 helpers such as tanh_f32, `empty`, `contiguous`, `reshape`) are linked before it, as Numba
 does, and are inlined where LLVM sees fit.
