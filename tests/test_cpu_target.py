@@ -212,12 +212,13 @@ def test_program_calls_its_outlined_loops_through_entry_points_also_when_cached(
         with tf.Session("cpu") as s:
             s.run(tf.global_variables_initializer())
             values = s.run(grads, {x: np.linspace(-1, 1, 30).reshape(2, 5, 3)})
-        [program] = [m.program for n, m in list(sys.modules.items()) if n.startswith("rg_")
-                     and hasattr(m, "program") and "fptrs" in m.program.py_func.__code__.co_varnames]
+        [program] = [m.program for n, m in list(sys.modules.items())
+                     if n.startswith("rg_") and hasattr(m, "program")
+                     and "fptrs" in m.program.py_func.__code__.co_varnames]
         [result] = program.overloads.values()
         defined = re.findall(r"^define .*outlined.*$", result.library.get_llvm_str(), re.M)
-        print(repr([round(float(np.sum(v)), 5) for v in values]), sum(program.stats.cache_hits.values()),
-              len(defined))
+        print(repr([round(float(np.sum(v)), 5) for v in values]),
+              sum(program.stats.cache_hits.values()), len(defined))
     """ % REPO)
     env = dict(os.environ, RNNGRAPH_CACHE_DIR=str(tmp_path))
 
@@ -238,8 +239,8 @@ def test_failed_check_inside_an_outlined_loop_is_the_ops_error():
     params = tf.constant([1.0, 2.0, 3.0])
     _, first = tf.while_loop(lambda k, a: k < 2, lambda k, a: (k + 1, a + tf.gather(params, k)),
                              [0, 0.0])
-    _, second = tf.while_loop(lambda k, a: k < 3, lambda k, a: (k + 1, a * 2.0 + tf.gather(params, i)),
-                              [0, first])
+    _, second = tf.while_loop(lambda k, a: k < 3,
+                              lambda k, a: (k + 1, a * 2.0 + tf.gather(params, i)), [0, first])
     with tf.Session("cpu") as sess:
         assert "call_native(" in sess.lower(second, {i: 1}).compile("cpu").source()
         assert sess.run(second, {i: 1}) == ((3.0 * 2 + 2) * 2 + 2) * 2 + 2

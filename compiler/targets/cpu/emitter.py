@@ -96,7 +96,7 @@ class Emitter:
         self.int_args = {}          # outlined: integer constants passed as arguments: name -> (value, dtype)
         self.modules = []           # (module name, source) of outlined functions, callees first
         self.imports = []           # module names of the outlined functions this one calls
-        self.native_slots = []      # program: the module called at each slot of `fptrs` (native_call.py)
+        self.native_slots = []      # program: module called at each slot of fptrs (native_call.py)
         self.only_loop = False      # the program has one While: it is inlined (outline.py)
 
     # --- text ---------------------------------------------------------------------------------
