@@ -174,7 +174,7 @@ class CpuExecutable:
         if signature not in self._function.overloads:
             self._function.compile(signature)
         table = native_call.slot_table(self._function.overloads[signature])
-        fptrs, self._linked_callees = native_call.addresses(table, self._n_slots, cache.generated)
+        self._linked_callees = native_call.fill(fptrs, table, cache.generated)
         self._fptrs = (fptrs,)
         self._function.disable_compile()
 

@@ -11,7 +11,7 @@ How: the program calls `call_native(module.outlined, fptrs, slot, (args...))` (o
 numbers the slots). Typing compiles the callee for the argument types, as a direct call
 would; lowering loads `fptrs[slot]` and calls it with Numba's own calling convention
 (status and exceptions propagate as from a direct call). The program's executable fills
-`fptrs` before the first run (`addresses`): the callee and signature of each slot are
+`fptrs` before the first run (`fill`): the callee and signature of each slot are
 attached to the compiled program as `reload_init` entries (`_slot`), which Numba keeps
 in the CompileResult and writes to its disk cache with the code, so a program loaded from
 the cache knows its callees without being typed again, and its table can never disagree
@@ -75,18 +75,18 @@ def slot_table(compile_result):
     return table
 
 
-def addresses(table, n_slots, load_module):
-    """(fptrs, callees): the int64 table of entry points for `n_slots` slots, and the
-    dispatchers they belong to (kept alive with the program). A slot that no lowered call
-    uses (Numba pruned it) stays 0. `load_module(name)` imports a generated module."""
-    fptrs = np.zeros(max(n_slots, 1), np.int64)
+def fill(fptrs, table, load_module):
+    """Write the entry point of each slot of `table` into `fptrs` (int64, a slot each) and
+    return the dispatchers they belong to (kept alive with the program). A slot that no
+    lowered call uses (Numba pruned it) keeps its 0. `load_module(name)` imports a
+    generated module."""
     callees = []
     for slot, (module, signature) in table.items():
-        if not 0 <= slot < n_slots:
-            raise ValueError("a compiled program calls slot %d of %d" % (slot, n_slots))
+        if not 0 <= slot < fptrs.size:
+            raise ValueError("a compiled program calls slot %d of %d" % (slot, fptrs.size))
         dispatcher = load_module(module).outlined
         dispatcher.compile(signature)
         result = dispatcher.overloads[signature]
         fptrs[slot] = result.library.get_pointer_to_function(result.fndesc.llvm_func_name)
         callees.append(dispatcher)
-    return fptrs, callees
+    return callees
