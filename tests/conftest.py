@@ -22,6 +22,29 @@ SINGLE_TARGET_MODULES = {"test_cpu_target", "test_fuse", "test_panels", "test_ti
 REFERENCE_ONLY_MODULES = {m for m in os.environ.get("RNNGRAPH_REFERENCE_ONLY", "").split(",") if m}
 
 
+# The cpu-target tests of these modules compile gradient and RNN programs (5-70 s each, where
+# most other tests take under a second). pytest-xdist hands tests to its workers in collection
+# order, round-robin at first and then in chunks, so a module of long tests collected last
+# kept one worker busy for minutes after the other ran out (the suite's last two workers
+# ended 9 minutes apart in a replay of session 14's durations). They are collected first,
+# in this order (test_parity_rnn_grads lists its slowest cases first), which leaves short
+# tests for the end: the same replay ends both workers within a minute.
+LONGEST_FIRST = ("test_parity_rnn_grads", "test_gradients", "test_parity_rnn", "test_rnn",
+                 "test_cpu_target")
+
+
+def pytest_collection_modifyitems(items):
+    """Collect the long compiled tests (LONGEST_FIRST) first; the rest keep their order."""
+    def rank(item):
+        module = item.module.__name__.rsplit(".", 1)[-1]
+        callspec = getattr(item, "callspec", None)
+        target = callspec.params.get("default_target") if callspec else None
+        compiled = target == "cpu" or module in SINGLE_TARGET_MODULES
+        return LONGEST_FIRST.index(module) if compiled and module in LONGEST_FIRST \
+            else len(LONGEST_FIRST)
+    items.sort(key=rank)
+
+
 def pytest_generate_tests(metafunc):
     module = metafunc.module.__name__.rsplit(".", 1)[-1]
     if module in SINGLE_TARGET_MODULES:
