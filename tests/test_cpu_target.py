@@ -289,9 +289,10 @@ def test_gradients_agree_with_reference(name):
     _assert_same(ref, got)
 
 
-def _lstm_gradient_case(tf, bidirectional=False):
+def _lstm_gradient_case(tf, bidirectional=False, fed_state=False):
     x = tf.placeholder(tf.float32, [3, 6, 4], name="x")
     lengths = tf.placeholder(tf.int32, [3], name="lengths")
+    state = [tf.placeholder(tf.float32, [3, 5], name=n) for n in ("c", "h")] if fed_state else []
     if bidirectional:
         (fw, bw), _ = tf.nn.bidirectional_dynamic_rnn(
             tf.nn.rnn_cell.LSTMCell(5, name="fw_cell"), tf.nn.rnn_cell.LSTMCell(5, name="bw_cell"), x,
@@ -299,10 +300,12 @@ def _lstm_gradient_case(tf, bidirectional=False):
         loss = tf.reduce_sum(fw * fw) + tf.reduce_sum(bw)
     else:
         out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(5), x, sequence_length=lengths,
+                                   initial_state=tf.nn.rnn_cell.LSTMStateTuple(*state) if state else None,
                                    dtype=tf.float32, parallel_iterations=2)
         loss = tf.reduce_sum(out * out)
-    grads = tf.gradients(loss, tf.trainable_variables() + [x])
+    grads = tf.gradients(loss, tf.trainable_variables() + [x] + state)
     feed = {x: np.random.RandomState(0).randn(3, 6, 4), lengths: [6, 2, 0]}
+    feed.update((s, np.random.RandomState(1).randn(3, 5)) for s in state)
     return grads, feed
 
 
@@ -347,6 +350,30 @@ def test_identical_loops_share_one_outlined_function():
         assert program.count("call_native(%s.outlined, fptrs, " % name) == 2
     _assert_same(_run_on("reference", lambda tf: _lstm_gradient_case(tf, True)),
                  _run_on("cpu", lambda tf: _lstm_gradient_case(tf, True)))
+
+
+def test_a_loop_shares_its_function_whatever_its_initial_state():
+    """outline._bind_inputs: a While's constant inputs (here the zero state) are arguments
+    like fed ones, so the LSTM gradient from a zero state and from a fed one call the same
+    two outlined loops; and no outlined function makes a value on entry or takes an integer
+    that its code never uses (Emitter.drop_unused: a StridedSlice's constant end and strides
+    are read at compile time)."""
+    loops = []
+    for fed_state in (False, True):
+        graph = tf.Graph()
+        with graph.as_default():
+            grads, feed = _lstm_gradient_case(tf, fed_state=fed_state)
+            with tf.Session("cpu", graph=graph) as sess:
+                src = sess.lower(grads, feed).compile("cpu").source()
+        callees = src.split("\n# ---- ")[1:]
+        loops.append(sorted(c.split(".py ----")[0] for c in callees if "while True:" in c))
+        for callee in callees:
+            body = callee.split("\n", 1)[1]
+            for name in re.findall(r"^    (\w+) = ", body, re.M) + re.findall(r"\bI_INT\w*", body):
+                assert len(re.findall(r"\b%s\b" % name, body)) > 1, (name, callee)
+    assert len(loops[0]) == 2 and loops[0] == loops[1], loops
+    _assert_same(_run_on("reference", lambda tf: _lstm_gradient_case(tf, fed_state=True)),
+                 _run_on("cpu", lambda tf: _lstm_gradient_case(tf, fed_state=True)))
 
 
 def _static_rnn_gradient_case(tf):

@@ -135,6 +135,22 @@ class Emitter:
         """Every identifier the function's text uses (its lines and on-entry definitions)."""
         return set(re.findall(r"[A-Za-z_]\w*", "\n".join(self.lines + list(self.prologue))))
 
+    def drop_unused(self):
+        """Forget the on-entry definitions, integer arguments and scalar globals that the
+        text never uses. A node's lowering gets an expression for each of its inputs, also
+        for constant ones whose value its rule reads at compile time (a StridedSlice's end
+        and strides): in an outlined function each was a line on entry and an argument
+        (a static_rnn backward loop had 26 such of its 56)."""
+        while True:
+            used = self.used_names()
+            dead = [d for d, name in self.prologue.items() if name not in used]
+            if not dead:
+                break
+            for d in dead:
+                del self.prologue[d]
+        self.int_args = {n: v for n, v in self.int_args.items() if n in used}
+        self.globals = {n: d for n, d in self.globals.items() if n in used}
+
     def assign(self, hint, expr):
         name = self.fresh(hint)
         self.line("%s = %s" % (name, expr))

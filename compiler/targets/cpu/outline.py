@@ -10,7 +10,8 @@ surrounding program arrives as arguments:
   specializes on a literal value);
 - its integer constants (step indices differ between otherwise identical steps) and
   non-uniform constant arrays (small 1-D ones packed, packed_constants); uniform ones
-  (gradient zeros) are made on entry;
+  (gradient zeros) are made on entry; a While's constant initial values (a zero state)
+  are arguments like fed ones; what the code never uses is dropped (Emitter.drop_unused);
 - the buffers of the variables it touches (`var_j`, local numbering), with `var_init` and
   `ids` = [first check id - 1, the program's index of each variable] to reach the init
   flags and number its failed checks;
@@ -105,9 +106,11 @@ def _bind_inputs(e, sub, node, ins):
             j = sub.var_index(e.var_ops[e.refs[v]])
             sub.refs[v] = j
             sub_ins.append("var_%d[0]" % j if rank(v) == 0 else "var_%d" % j)
-        elif v.const is not None and rank(v) > 0:
+        elif v.const is not None and rank(v) > 0 and node.type != "While":
             # A constant input (a shape the forward pass folded, fed to a gradient Cond) is
             # the callee's own constant: packed with its others, not an argument of its own.
+            # A While's are initial values (a zero state), passed as any other: a loop then
+            # has the same source whether its initial state is constant, fed or computed.
             sub_ins.append(sub.expr(v))
             continue
         elif isinstance(x, TAExpr):
@@ -208,6 +211,7 @@ def outline(e, node, rule, ins):
     returned, targets, caller_outs = _results(e, sub, node, outs)
     if returned:
         sub.line("return (%s)" % "".join("%s, " % r for r in returned))
+    sub.drop_unused()
     sub.const_args = packed_constants(sub)
     const_names = [e.fresh(name) for name, _ in sub.const_args]
     e.const_args += [(n, c) for n, (_, c) in zip(const_names, sub.const_args)]
