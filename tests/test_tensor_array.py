@@ -132,3 +132,48 @@ def test_a_stack_keeps_its_values_when_the_array_is_written_later(sess):
     np.testing.assert_array_equal(got[1], [[1, 2], [3, 4], [5, 6]])
     np.testing.assert_array_equal(got[2], [[5, 6], [3, 4], [1, 2]])
     np.testing.assert_array_equal(got[3], [[2, 4], [6, 8], [10, 12]])
+
+
+def test_scatter_and_gather_errors_and_growth(sess):
+    """TF1's errors of scatter and gather (the cpu target checks them in kernels.ta_scatter
+    and kernels.ta_gather: each must report its own message), and a dynamic_size array that
+    a scatter writes past its end."""
+    idx = tf.placeholder(tf.int32, [None])
+    values = tf.placeholder(tf.float32, [None, 2])
+    rows = np.arange(6, dtype=np.float32).reshape(3, 2)
+
+    def scatter(feed_idx, feed_values, **kw):
+        ta = tf.TensorArray(tf.float32, **dict(dict(size=3), **kw)).scatter(idx, values)
+        return sess.run(ta.stack(), {idx: feed_idx, values: feed_values})
+    with pytest.raises(errors.InvalidArgumentError, match=r"len\(indices\) == values.shape\[0\], but saw: 2 vs. 3"):
+        scatter([0, 1], rows)
+    with pytest.raises(errors.InvalidArgumentError, match="index -1 but array size is: 3"):
+        scatter([0, -1, 2], rows)
+    with pytest.raises(errors.InvalidArgumentError, match="index 3 but array is not resizeable and size is: 3"):
+        scatter([0, 3, 1], rows)
+    with pytest.raises(errors.InvalidArgumentError, match="index 1 because it has already been written"):
+        scatter([1, 1, 0], rows)
+    np.testing.assert_array_equal(scatter([4, 0, 2], rows, size=1, dynamic_size=True),
+                                  [rows[1], [0, 0], rows[2], [0, 0], rows[0]])
+    x = tf.placeholder(tf.float32, [None])
+    any_values = tf.placeholder(tf.float32, [None, None])
+    shaped = tf.TensorArray(tf.float32, size=3).write(0, x).scatter(idx, any_values)
+    with pytest.raises(errors.InvalidArgumentError, match=r"index 2 because the value shape is \[2\] which is "
+                       r"incompatible with the TensorArray's inferred element shape: \[3\]"):
+        sess.run(shaped.stack(), {x: [1.0, 2.0, 3.0], idx: [2, 1], any_values: rows[:2]})
+
+    written = tf.TensorArray(tf.float32, size=3).scatter([0, 1, 2], rows)
+    with pytest.raises(errors.InvalidArgumentError, match="Tried to read from index 5 but array size is: 3"):
+        sess.run(written.gather(idx), {idx: [0, 5]})
+    read_first = written.read(1)
+    with tf.control_dependencies([read_first]):
+        again = written.gather([0, 1])
+    with pytest.raises(errors.InvalidArgumentError, match="index 1 twice because it was cleared"):
+        sess.run(again)
+    unknown = tf.TensorArray(tf.float32, size=3, infer_shape=False)
+    with pytest.raises(errors.InvalidArgumentError, match="index 2 because it has not yet been written"):
+        sess.run(unknown.write(0, [1.0]).gather([0, 2]))
+    with pytest.raises(errors.UnimplementedError, match=r"size zero, but element shape \? is not fully defined"):
+        sess.run(unknown.gather(tf.zeros([0], tf.int32)))
+    written_unknown = tf.TensorArray(tf.float32, size=2, element_shape=tf.TensorShape(None)).write(0, x)
+    assert sess.run(written_unknown.gather(tf.zeros([0], tf.int32)), {x: [1.0, 2.0]}).shape == (0, 2)

@@ -247,6 +247,14 @@ class Emitter:
             # exception-return machinery, which made up 40% of a gradient program's compile.
             self.line("kernels.raise_check()")
 
+    def kernel_checks(self, node, checks):
+        """Number the checks a kernel makes itself ((error class, fmt) pairs, in the
+        kernel's order); returns the expression of the first one's id, the `base` the
+        kernel reports failures from (base + k for the k-th)."""
+        first = len(self.checks) + 1
+        self.checks += [Check(node, error, fmt) for error, fmt in checks]
+        return str(first) if self.parent is None else "ids[0] + %d" % first
+
     def init_flag(self, k):
         """The expression of variable k's initialized flag."""
         return "var_init[%s]" % (k if self.parent is None else "ids[%d]" % (k + 1))

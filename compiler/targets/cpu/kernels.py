@@ -871,3 +871,96 @@ def _window_for(xs, n, window):
 def raise_check():
     """Raise the error a failed run-time check reports (its id and values are in err_i/err_f)."""
     raise RuntimeError("rnngraph check")
+
+
+# --- TensorArray scatter and gather (lower_tensor_array.py) ---------------------------------
+# Their checks and copies, compiled once here rather than emitted inline at every use (about
+# 28 lines each, a tenth of the generated code of the test suite's programs). A failed check
+# reports id `base + k` for the k-th of the node's checks (lower_tensor_array._scatter_checks,
+# _gather_checks) and its values in err_f, as inline checks do.
+@njit(cache=True)
+def _ta_fail(err_i, err_f, check, a, b):
+    err_i[0] = check
+    err_f[0] = a
+    err_f[1] = b
+    raise_check()
+
+
+@njit(cache=True)
+def _ta_fail_shapes(err_i, err_f, check, i, rows, other):
+    """Fail reporting index i, then the dims of a row of `rows`, then those of `other`'s."""
+    err_i[0] = check
+    err_f[0] = i
+    r = rows.ndim - 1
+    for d in range(r):
+        err_f[1 + d] = rows.shape[1 + d]
+        err_f[1 + r + d] = other.shape[1 + d]
+    raise_check()
+
+
+@njit(cache=True)
+def ta_scatter(buf, written, cleared, size, idx, values, dynamic, aggregate, err_i, err_f, base):
+    """Write values[j] to element idx[j] of a TensorArray (buf [capacity, *element shape],
+    the written/cleared masks, size) for each j, with TF1's checks; a dynamic_size array
+    doubles its capacity when written past its end, a gradient (aggregate) one adds.
+    Returns (buf, written, cleared, size): new arrays when it allocated or grew."""
+    if values.shape[0] != idx.size:
+        _ta_fail(err_i, err_f, base, idx.size, values.shape[0])
+    for j in range(idx.size):
+        i = np.int64(idx[j])
+        if i < 0:
+            _ta_fail(err_i, err_f, base + 1, i, size)
+        if i >= size:
+            if not dynamic:
+                _ta_fail(err_i, err_f, base + 2, i, size)
+            cap = max(i + 1, 2 * written.shape[0])
+            written = np.concatenate((written, np.zeros(cap - written.shape[0], np.bool_)))
+            cleared = np.concatenate((cleared, np.zeros(cap - cleared.shape[0], np.bool_)))
+            if buf.shape[0] > 0:
+                buf = np.concatenate((buf, np.zeros((cap - buf.shape[0],) + buf.shape[1:], buf.dtype)))
+            size = i + 1
+        if not aggregate and (written[i] or cleared[i]):
+            _ta_fail(err_i, err_f, base + 3, i, 0)
+        if buf.shape[0] < written.shape[0]:  # the first write allocates
+            buf = np.zeros((written.shape[0],) + values.shape[1:], buf.dtype)
+        if buf.shape[1:] != values.shape[1:]:
+            _ta_fail_shapes(err_i, err_f, base + 4, i, values, buf)
+        if aggregate:
+            buf[i] += values[j]
+        else:
+            buf[i] = values[j]
+        written[i] = True
+    return buf, written, cleared, size
+
+
+@njit(cache=True)
+def ta_gather(buf, written, cleared, size, idx, clear_after_read, shape_unknown, merged, viewable, err_i,
+              err_f, base):
+    """The elements idx of a TensorArray as one array, with TF1's checks of each read
+    (`shape_unknown`: its static element shape is not fully defined, so reading an
+    unwritten element fails, and so does an empty gather unless a write fixed the shape of
+    a `merged` (infer_shape) array). Gathering every element in order, each written, from a `viewable` array (not a
+    gradient one, whose writes add up) returns the buffer itself: an element is written
+    once, so nothing changes it later."""
+    k = idx.size
+    if shape_unknown and k == 0 and (not merged or buf.shape[0] < written.shape[0]):
+        _ta_fail(err_i, err_f, base, 0, 0)
+    whole = k == buf.shape[0]
+    for j in range(k):
+        i = np.int64(idx[j])
+        if i < 0 or i >= size:
+            _ta_fail(err_i, err_f, base + 1, i, size)
+        if cleared[i]:
+            _ta_fail(err_i, err_f, base + 2, i, 0)
+        if shape_unknown and not written[i] and buf.shape[0] < written.shape[0]:
+            _ta_fail(err_i, err_f, base + 3, i, 0)
+        if clear_after_read:
+            cleared[i] = True
+        if i != j or not written[i]:
+            whole = False
+    if viewable and whole:
+        return buf
+    rows = np.empty((k,) + buf.shape[1:], buf.dtype)
+    for j in range(k):
+        rows[j] = buf[idx[j]]
+    return rows

@@ -2,6 +2,9 @@
 written/cleared masks and a size: writes store in place (as TF1's stateful TensorArray does),
 reads index the buffer, gather copies rows out (stack returns the buffer itself), a dynamic_size array doubles its
 capacity when written past its end. TF1's run-time errors are checked before each access.
+A single read or write (mostly in a loop body) is emitted inline; a scatter or gather (an
+unstack or stack, outside the loop) is one call of kernels.ta_scatter / ta_gather, which
+make the same checks: inline, their loops were a tenth of the test suite's generated code.
 """
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 
@@ -52,35 +55,95 @@ def lower_grad(e, node, ins):
     return [TAExpr(buf, written, cleared, size, fwd.rank, fwd.dtype, attrs)]
 
 
+# TF1's messages (values: what the check reports in err_f).
+def _write_negative(v):
+    return "Tried to write to index %d but array size is: %d" % (v[0], v[1])
+
+
+def _write_not_resizeable(v):
+    return "Tried to write to index %d but array is not resizeable and size is: %d" % (v[0], v[1])
+
+
+def _written_twice(v):
+    return "Could not write to TensorArray index %d because it has already been written to." % v[0]
+
+
+def _dims(v, first, rank):
+    return "[%s]" % ",".join("%d" % d for d in v[first:first + rank])
+
+
+def _incompatible_shape(rank):
+    """The message for values [index, the value's dims, the element shape's dims]."""
+    return lambda v: ("Could not write to TensorArray index %d because the value shape is %s "
+                      "which is incompatible with the TensorArray's inferred element shape: %s "
+                      "(consider setting infer_shape=False)." % (
+                          v[0], _dims(v, 1, rank), _dims(v, 1 + rank, rank)))
+
+
+def _read_out_of_range(v):
+    return "Tried to read from index %d but array size is: %d" % (v[0], v[1])
+
+
+def _read_cleared(v):
+    return ("Could not read index %d twice because it was cleared after a previous read "
+            "(perhaps try setting clear_after_read = false?)" % v[0])
+
+
+def _read_unwritten(v):
+    return ("Could not read from TensorArray index %d because it has not yet been written to, "
+            "and its element shape is not fully defined." % v[0])
+
+
+def _scatter_length(v):
+    return "Expected len(indices) == values.shape[0], but saw: %d vs. %d" % (v[0], v[1])
+
+
+def _scatter_checks(ta, rank):
+    """kernels.ta_scatter's checks, in the order it numbers them (`rank`: the elements')."""
+    return [("InvalidArgumentError", _named(ta, text)) for text in (
+        _scatter_length, _write_negative, _write_not_resizeable, _written_twice,
+        _incompatible_shape(rank))]
+
+
+def _gather_checks(ta):
+    """kernels.ta_gather's checks, in the order it numbers them."""
+    shape = ta.attrs["static_shape"].short()
+    empty = lambda v: (  # noqa: E731
+        "TensorArray %s: TensorArray has size zero, but element shape %s is not fully defined. "
+        "Currently only static shapes are supported when packing zero-size TensorArrays."
+        % (ta.attrs["name"], shape))
+    return [("UnimplementedError", empty)] + [("InvalidArgumentError", _named(ta, text)) for text in (
+        _read_out_of_range, _read_cleared, _read_unwritten)]
+
+
+def _named(ta, text):
+    """The message of a check on `ta`: TF1 names the array first."""
+    return lambda v, text=text, name=ta.attrs["name"]: "TensorArray %s: %s" % (name, text(v))
+
+
 def _fail(e, ta, node, cond, text, values=()):
-    name = ta.attrs["name"]
-    e.fail_if(cond, node, "InvalidArgumentError",
-              lambda v, text=text, name=name: "TensorArray %s: %s" % (name, text(v)), list(values))
+    e.fail_if(cond, node, "InvalidArgumentError", _named(ta, text), list(values))
 
 
 def _write(e, ta, node, index, value, value_rank):
     """Emit the checks and store of one element (index and value are expressions)."""
     i = e.assign("ta_i", "np.int64(%s)" % index)
-    _fail(e, ta, node, "%s < 0" % i, lambda v: "Tried to write to index %d but array size is: %d"
-          % (v[0], v[1]), [i, ta.size])
+    _fail(e, ta, node, "%s < 0" % i, _write_negative, [i, ta.size])
     with e.block("if %s >= %s:" % (i, ta.size)):
         if not ta.attrs.get("dynamic_size"):
-            _fail(e, ta, node, "True", lambda v: "Tried to write to index %d but array is not "
-                  "resizeable and size is: %d" % (v[0], v[1]), [i, ta.size])
+            _fail(e, ta, node, "True", _write_not_resizeable, [i, ta.size])
         else:
             _grow(e, ta, "%s + 1" % i)
     if not ta.attrs.get("aggregate"):
-        _fail(e, ta, node, "%s[%s] or %s[%s]" % (ta.written, i, ta.cleared, i),
-              lambda v: "Could not write to TensorArray index %d because it has already been "
-              "written to." % v[0], [i])
+        _fail(e, ta, node, "%s[%s] or %s[%s]" % (ta.written, i, ta.cleared, i), _written_twice, [i])
     if value_rank:
         # The buffer is allocated by the first write (its capacity then always equals the
         # masks'), so "not allocated yet" is a size comparison, not a scan of the mask.
         with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
             e.line("%s = kernels.zeros((%s.shape[0],) + %s.shape, %s)" % (ta.buf, ta.written, value, NP_DTYPE[ta.dtype]))
-        _fail(e, ta, node, "%s.shape[1:] != %s.shape" % (ta.buf, value),
-              lambda v: "Could not write to TensorArray index %d because the value shape is "
-              "incompatible with the TensorArray's inferred element shape" % v[0], [i])
+        _fail(e, ta, node, "%s.shape[1:] != %s.shape" % (ta.buf, value), _incompatible_shape(value_rank),
+              [i] + ["%s.shape[%d]" % (value, d) for d in range(value_rank)] +
+              ["%s.shape[%d]" % (ta.buf, d + 1) for d in range(value_rank)])
     else:
         with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
             e.line("%s = kernels.zeros(%s.shape[0], %s)" % (ta.buf, ta.written, NP_DTYPE[ta.dtype]))
@@ -110,16 +173,12 @@ def _grow(e, ta, needed):
 def _read(e, ta, node, index):
     """Emit the checks of reading one element; returns the index expression."""
     i = e.assign("ta_i", "np.int64(%s)" % index)
-    _fail(e, ta, node, "%s < 0 or %s >= %s" % (i, i, ta.size),
-          lambda v: "Tried to read from index %d but array size is: %d" % (v[0], v[1]), [i, ta.size])
-    _fail(e, ta, node, "%s[%s]" % (ta.cleared, i),
-          lambda v: "Could not read index %d twice because it was cleared after a previous read "
-          "(perhaps try setting clear_after_read = false?)" % v[0], [i])
+    _fail(e, ta, node, "%s < 0 or %s >= %s" % (i, i, ta.size), _read_out_of_range, [i, ta.size])
+    _fail(e, ta, node, "%s[%s]" % (ta.cleared, i), _read_cleared, [i])
     if not ta.attrs["static_shape"].is_fully_defined():
         # an unwritten element reads as zeros once any write fixed the element shape
         _fail(e, ta, node, "not %s[%s] and %s.shape[0] < %s.shape[0]" % (ta.written, i, ta.buf, ta.written),
-              lambda v: "Could not read from TensorArray index %d because it has not yet been "
-              "written to, and its element shape is not fully defined." % v[0], [i])
+              _read_unwritten, [i])
     if ta.attrs.get("clear_after_read", True):
         e.line("%s[%s] = True" % (ta.cleared, i))
     return i
@@ -145,54 +204,25 @@ def lower_read(e, node, ins):
 
 @lowering("TensorArrayGather")
 def lower_gather(e, node, ins):
+    """kernels.ta_gather: the reads' checks, then the rows (stack: the buffer itself)."""
     ta = ins[0]
-    idx = e.assign("ta_idx", "kernels.contiguous(%s).ravel()" % ins[1])
-    n = e.assign("ta_k", "%s.size" % idx)
-    shape = ta.attrs["static_shape"]
-    if not shape.is_fully_defined():
-        _fail(e, ta, node, "%s == 0" % n,
-              lambda v: "TensorArray has size zero, but element shape is not fully defined.")
-    # Gathering every row in order, each written (TensorArray.stack), returns the buffer
-    # itself: a row is written once (a second write fails before it stores), so nothing
-    # changes them later. Gradient arrays add writes up, and are copied as other gathers.
-    viewable = ta.rank and not ta.attrs.get("aggregate")
-    if viewable:
-        whole = e.assign("ta_whole", "%s == %s.shape[0]" % (n, ta.buf))
-    with e.block("for j in range(%s):" % n):  # the checks of every read, first
-        i = _read(e, ta, node, "%s[j]" % idx)
-        if viewable:
-            with e.block("if %s != j or not %s[%s]:" % (i, ta.written, i)):  # a later write may fill it
-                e.line("%s = False" % whole)
+    base = e.kernel_checks(node, _gather_checks(ta))
     rows = e.fresh("ta_rows")
-    if not viewable:
-        _copy_rows(e, rows, ta, idx, n)
-        return [rows]
-    with e.block("if %s:" % whole):
-        e.line("%s = %s" % (rows, ta.buf))
-    with e.block("else:"):
-        _copy_rows(e, rows, ta, idx, n)
+    e.line("%s = kernels.ta_gather(%s, kernels.contiguous(%s).ravel(), %s, %s, %s, %s, err_i, err_f, %s)" % (
+        rows, ", ".join(ta.parts()), ins[1], ta.attrs.get("clear_after_read", True),
+        not ta.attrs["static_shape"].is_fully_defined(), ta.attrs.get("identical_element_shapes", True),
+        bool(ta.rank) and not ta.attrs.get("aggregate"), base))
     return [rows]
-
-
-def _copy_rows(e, rows, ta, idx, n):
-    """rows = the buffer's rows idx[0..n-1] as a new array (indices already checked)."""
-    dt = NP_DTYPE[ta.dtype]
-    e.line("%s = %s" % (rows, "kernels.empty((%s,) + %s.shape[1:], %s)" % (n, ta.buf, dt) if ta.rank
-                        else "kernels.empty(%s, %s)" % (n, dt)))
-    with e.block("for j in range(%s):" % n):
-        e.line("kernels.set_index(%s, j, %s[%s[j]])" % (rows, ta.buf, idx) if ta.rank else
-               "%s[j] = %s[%s[j]]" % (rows, ta.buf, idx))
 
 
 @lowering("TensorArrayScatter")
 def lower_scatter(e, node, ins):
+    """kernels.ta_scatter: each element's checks and store (a gradient array adds)."""
     ta = ins[0]
-    idx = e.assign("ta_idx", "kernels.contiguous(%s).ravel()" % ins[1])
-    _fail(e, ta, node, "%s.shape[0] != %s.size" % (ins[2], idx),
-          lambda v: "Expected len(indices) == values.shape[0], but saw: %d vs. %d" % (v[0], v[1]),
-          ["%s.size" % idx, "%s.shape[0]" % ins[2]])
-    with e.block("for j in range(%s.size):" % idx):
-        _write(e, ta, node, "%s[j]" % idx, "%s[j]" % ins[2], (node.inputs[2].shape.ndims or 1) - 1)
+    base = e.kernel_checks(node, _scatter_checks(ta, (node.inputs[2].shape.ndims or 1) - 1))
+    e.line("%s = kernels.ta_scatter(%s, kernels.contiguous(%s).ravel(), %s, %s, %s, err_i, err_f, %s)" % (
+        ", ".join(ta.parts()), ", ".join(ta.parts()), ins[1], ins[2], bool(ta.attrs.get("dynamic_size")),
+        bool(ta.attrs.get("aggregate")), base))
     return [ta]
 
 
