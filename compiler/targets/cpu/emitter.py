@@ -140,7 +140,7 @@ class Emitter:
         text never uses. A node's lowering gets an expression for each of its inputs, also
         for constant ones whose value its rule reads at compile time (a StridedSlice's end
         and strides): in an outlined function each was a line on entry and an argument
-        (a static_rnn backward loop had 26 such of its 56)."""
+        (an LSTM's backward loop had 26 such of its 56 parameters)."""
         while True:
             used = self.used_names()
             dead = [d for d, name in self.prologue.items() if name not in used]

@@ -939,9 +939,9 @@ def ta_gather(buf, written, cleared, size, idx, clear_after_read, shape_unknown,
     """The elements idx of a TensorArray as one array, with TF1's checks of each read
     (`shape_unknown`: its static element shape is not fully defined, so reading an
     unwritten element fails, and so does an empty gather unless a write fixed the shape of
-    a `merged` (infer_shape) array). Gathering every element in order, each written, from a `viewable` array (not a
-    gradient one, whose writes add up) returns the buffer itself: an element is written
-    once, so nothing changes it later."""
+    a `merged` (infer_shape) array). Gathering every element in order, each written, from
+    a `viewable` array (not a gradient one, whose writes add up) returns the buffer
+    itself: an element is written once, so nothing changes it later."""
     k = idx.size
     if shape_unknown and k == 0 and (not merged or buf.shape[0] < written.shape[0]):
         _ta_fail(err_i, err_f, base, 0, 0)
