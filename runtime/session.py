@@ -23,7 +23,7 @@ from rnngraph.framework.tensor_shape import TensorShape
 from .feeds import normalize_feeds
 from .fetches import FetchPlan
 from .state import SessionState
-from .allocator import keep_freed_memory
+from .allocator import keep_freed_memory, keep_interpreter_memory
 from .threads import use_threads
 from .tiering import TieredExecutable, has_loop, interpret_first
 
@@ -104,6 +104,8 @@ class Session:
         self._check_open()
         plan = FetchPlan(self.graph, fetches)
         feeds = normalize_feeds(self.graph, feed_dict)
+        if self.target != "reference":
+            keep_interpreter_memory()  # before Numba compiles (allocator.py)
         executable = self._executable(plan, feeds)
         if self.target != "reference":
             use_threads(self.config.intra_op_parallelism_threads)

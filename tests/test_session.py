@@ -243,3 +243,56 @@ def test_compiled_runs_keep_freed_memory_in_the_process(monkeypatch):
         assert executable.peak_bytes >= 64 << 20
         cap = min(allocator._memory_bytes() // 2, 2**31 - 1)
         assert allocator.trim_threshold() >= min(allocator.BASE_TRIM_THRESHOLD + executable.peak_bytes, cap)
+
+
+def test_compiling_keeps_the_interpreters_stack_chunks(tmp_path):
+    """runtime/allocator.keep_interpreter_memory: after a cpu session's first run, CPython's
+    arena allocator (its frame-stack chunks and obmalloc arenas) is malloc, not mmap/munmap
+    per 16 KiB chunk; frames and objects made across chunk boundaries before and after it
+    stay sound, and the process exits cleanly (its blocks are freed through it at exit).
+    In a fresh process, so this test's outcome does not depend on what ran before it."""
+    import os
+    import platform
+    import subprocess
+    import sys
+    import textwrap
+    script = tmp_path / "arena.py"
+    script.write_text(textwrap.dedent("""
+        import ctypes, sys
+        import numpy as np
+        import rnngraph as tf
+        from runtime import allocator
+
+        def deep(n):
+            return 0 if n == 0 else 1 + deep(n - 1)
+
+        class Arena(ctypes.Structure):
+            _fields_ = [("ctx", ctypes.c_void_p), ("alloc", ctypes.c_void_p), ("free", ctypes.c_void_p)]
+
+        def current():
+            table = Arena()
+            ctypes.pythonapi.PyObject_GetArenaAllocator(ctypes.byref(table))
+            return table.alloc
+
+        before = current()
+        kept = [[object() for _ in range(1000)] for _ in range(200)]  # arenas mapped before
+        assert deep(900) == 900
+        x = tf.placeholder(tf.float32, [3])
+        with tf.Session("cpu") as sess:
+            assert sess.run(tf.reduce_sum(x * 2.0), {x: [1.0, 2.0, 3.0]}) == 12.0
+        after_run = current()
+        installed = allocator.keep_interpreter_memory()  # cached: what the run did
+        assert (after_run != before) == installed, (installed, before, after_run)
+        for _ in range(20):  # chunks taken and given back through the new allocator
+            assert deep(900) == 900
+        del kept  # arenas mapped before, freed through it
+        more = [[object() for _ in range(1000)] for _ in range(200)]
+        del more
+        print("installed" if installed else "not installed")
+    """))
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, RNNGRAPH_INTERPRET_FIRST="0"))
+    assert out.returncode == 0, out.stderr[-3000:]
+    supported = platform.system() == "Linux" and platform.libc_ver()[0] == "glibc" and \
+        platform.python_implementation() == "CPython" and sys.maxsize > 2**32
+    assert out.stdout.strip().splitlines()[-1] == ("installed" if supported else "not installed")
