@@ -104,8 +104,6 @@ class Session:
         self._check_open()
         plan = FetchPlan(self.graph, fetches)
         feeds = normalize_feeds(self.graph, feed_dict)
-        if self.target != "reference":
-            keep_interpreter_memory()  # before Numba compiles (allocator.py)
         executable = self._executable(plan, feeds)
         if self.target != "reference":
             use_threads(self.config.intra_op_parallelism_threads)
@@ -130,6 +128,8 @@ class Session:
             with self._compile_lock:
                 exe = self._executables.get(key)
                 if exe is None:
+                    if self.target != "reference":
+                        keep_interpreter_memory()  # before Numba compiles (allocator.py)
                     lowered = self._lower(plan, feeds)
                     if self.target != "reference" and interpret_first() and not has_loop(lowered.ops):
                         exe = TieredExecutable(lowered, lambda: self._compile(lowered))
