@@ -289,10 +289,13 @@ def test_gradients_agree_with_reference(name):
     _assert_same(ref, got)
 
 
-def _lstm_gradient_case(tf, bidirectional=False, fed_state=False):
-    x = tf.placeholder(tf.float32, [3, 6, 4], name="x")
+def _lstm_gradient_case(tf, bidirectional=False, fed_state=False, x_shape=(3, 6, 4),
+                        constant_state=False):
+    x = tf.placeholder(tf.float32, x_shape, name="x")
     lengths = tf.placeholder(tf.int32, [3], name="lengths")
     state = [tf.placeholder(tf.float32, [3, 5], name=n) for n in ("c", "h")] if fed_state else []
+    if constant_state:
+        state = [tf.constant(np.random.RandomState(k).randn(3, 5).astype(np.float32)) for k in (2, 3)]
     if bidirectional:
         (fw, bw), _ = tf.nn.bidirectional_dynamic_rnn(
             tf.nn.rnn_cell.LSTMCell(5, name="fw_cell"), tf.nn.rnn_cell.LSTMCell(5, name="bw_cell"), x,
@@ -303,9 +306,9 @@ def _lstm_gradient_case(tf, bidirectional=False, fed_state=False):
                                    initial_state=tf.nn.rnn_cell.LSTMStateTuple(*state) if state else None,
                                    dtype=tf.float32, parallel_iterations=2)
         loss = tf.reduce_sum(out * out)
-    grads = tf.gradients(loss, tf.trainable_variables() + [x] + state)
+    grads = tf.gradients(loss, tf.trainable_variables() + [x] + (state if fed_state else []))
     feed = {x: np.random.RandomState(0).randn(3, 6, 4), lengths: [6, 2, 0]}
-    feed.update((s, np.random.RandomState(1).randn(3, 5)) for s in state)
+    feed.update((s, np.random.RandomState(1).randn(3, 5)) for s in state if fed_state)
     return grads, feed
 
 
@@ -374,6 +377,31 @@ def test_a_loop_shares_its_function_whatever_its_initial_state():
     assert len(loops[0]) == 2 and loops[0] == loops[1], loops
     _assert_same(_run_on("reference", lambda tf: _lstm_gradient_case(tf, fed_state=True)),
                  _run_on("cpu", lambda tf: _lstm_gradient_case(tf, fed_state=True)))
+
+
+def test_a_gradient_loop_is_one_compiled_function_however_its_inputs_came():
+    """The LSTM gradient's two loops are the same code, compiled once (one signature each),
+    whether the initial state is zeros, a constant (so its batch size, and the element
+    shape of the outputs' TensorArray and its gradient array, were known when the graph
+    was built) or fed: the gradient array's read check does not depend on what the graph
+    knew, math_grad.sum_to makes one SumToShape either way, and the executable passes
+    constants (read-only in the graph) writable."""
+    from compiler.targets.cpu import cache
+    loops = []
+    for state in ("zero", "constant", "fed"):
+        graph = tf.Graph()
+        with graph.as_default():
+            grads, feed = _lstm_gradient_case(tf, fed_state=state == "fed", x_shape=(None, None, 4),
+                                              constant_state=state == "constant")
+            with tf.Session("cpu", graph=graph) as sess:
+                sess.run(tf.global_variables_initializer())
+                sess.run(grads, feed)
+                src = sess.lower(grads, feed).compile("cpu").source()
+        loops.append(sorted(c.split(".py ----")[0] for c in src.split("\n# ---- ")[1:]
+                            if "while True:" in c))
+    assert len(loops[0]) == 2 and loops[0] == loops[1] == loops[2], loops
+    for name in loops[0]:
+        assert len(cache.generated(name).outlined.signatures) == 1, name
 
 
 def _static_rnn_gradient_case(tf):

@@ -6,7 +6,6 @@ from ..framework import dtypes
 from ..framework.graph import get_default_graph
 from ..ops import array_ops, math_ops
 from ..ops.tensor_conversion import constant
-from ..primitives.reduction import broadcast_axes
 from .registry import gradient, not_differentiable
 
 not_differentiable(
@@ -29,17 +28,13 @@ def shape_of(t):
 
 
 def sum_to(g, x):
-    """g summed down to x's shape (the gradient of broadcasting x up to g's shape)."""
+    """g summed down to x's shape (the gradient of broadcasting x up to g's shape): g itself
+    where the shapes are known to agree, else one SumToShape, to x's shape as a constant
+    when it is known. One form whatever the graph knew: once specialization knows the shapes
+    both give the same program, so a loop's gradient body is the same code (and shares its
+    compiled function) whether the input's shape was static or fed."""
     if g is None:
         return None
-    if g.shape.is_fully_defined() and x.shape.is_fully_defined():
-        source, target = g.shape.as_list(), x.shape.as_list()
-        if source == target:
-            return g
-        axes = broadcast_axes(source, target)
-        if axes:
-            g = math_ops.reduce_sum(g, axes, keepdims=True)
-        return array_ops.reshape(g, target)
     if g.shape.ndims is not None and g.shape.ndims == x.shape.ndims and all(
             a is not None and a == b for a, b in zip(g.shape.dims, x.shape.dims)):
         return g

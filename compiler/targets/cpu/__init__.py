@@ -67,6 +67,14 @@ def _check_read_only_variables(e, fn):
             e.verified.add(k)
 
 
+def _writable(array):
+    """`array`, or a writable copy of a read-only one (a graph's constants are read-only).
+    Numba types a read-only array apart from a writable one, so a program or loop called
+    with both (a zero initial state folded from a constant, or a fed one) would compile
+    twice. The generated code never writes into a feed or a constant."""
+    return array if array.flags.writeable else array.copy()
+
+
 # Results smaller than this are copied without checking whether they alias (owned()).
 COPY_RESULTS_BELOW = 1 << 20
 
@@ -79,7 +87,7 @@ class CpuExecutable:
         self._source, e, fn = generate(lowered)
         self._callees = [text for _, text in e.modules]
         self._function, self.path = cache.load(self._source, callees=self._callees)
-        self._consts = [c for _, c in e.const_args]
+        self._consts = [_writable(c) for _, c in e.const_args]
         self._var_ops = list(e.var_ops)
         self._rng_ops = list(e.rng_ops)
         self._checks = list(e.checks)
@@ -98,7 +106,8 @@ class CpuExecutable:
                                               for text in self._callees])
 
     def run(self, feed_values, state):
-        feeds = [np.asarray(v)[()] if np.ndim(v) == 0 else np.ascontiguousarray(v) for v in feed_values]
+        feeds = [np.asarray(v)[()] if np.ndim(v) == 0 else _writable(np.ascontiguousarray(v))
+                 for v in feed_values]
         bufs, init = self._variable_buffers(state)
         rng = np.array([list(state.random_key(op)) + [state.random_calls(op)] for op in self._rng_ops],
                        dtype=np.int64).reshape(-1, 3)

@@ -175,8 +175,12 @@ def _read(e, ta, node, index):
     i = e.assign("ta_i", "np.int64(%s)" % index)
     _fail(e, ta, node, "%s < 0 or %s >= %s" % (i, i, ta.size), _read_out_of_range, [i, ta.size])
     _fail(e, ta, node, "%s[%s]" % (ta.cleared, i), _read_cleared, [i])
-    if not ta.attrs["static_shape"].is_fully_defined():
-        # an unwritten element reads as zeros once any write fixed the element shape
+    if ta.attrs.get("aggregate") or not ta.attrs["static_shape"].is_fully_defined():
+        # An unwritten element reads as zeros once a write fixed the element shape. A
+        # gradient array has a buffer as soon as its forward array has one, which a fully
+        # known shape guarantees: there the check never fails, but it is made all the same,
+        # so that a gradient loop is the same code (one compiled function) whether or not
+        # the forward array's shape was known when the graph was built.
         _fail(e, ta, node, "not %s[%s] and %s.shape[0] < %s.shape[0]" % (ta.written, i, ta.buf, ta.written),
               _read_unwritten, [i])
     if ta.attrs.get("clear_after_read", True):
