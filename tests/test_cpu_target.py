@@ -416,6 +416,32 @@ def _static_rnn_gradient_case(tf):
     return tf.gradients(loss, tf.trainable_variables() + xs), feed
 
 
+def test_kernels_are_compiled_once_whatever_constants_a_program_passes():
+    """kernel_jit: the check ids, flags and shapes programs pass to kernels as constants are
+    typed by their plain types, so no kernel is compiled per constant: two programs that
+    number their checks differently call the same compiled ta_scatter and ta_gather."""
+    from compiler.targets.cpu import kernels, panels
+    from compiler.targets.cpu.kernel_jit import KernelDispatcher
+    for n_checks in (0, 3):
+        graph = tf.Graph()
+        with graph.as_default():
+            x = tf.placeholder(tf.float32, [2, 4, 3])
+            checked = x
+            for k in range(n_checks):  # Asserts number their checks before the arrays'
+                with tf.control_dependencies([tf.Assert(tf.reduce_all(checked > -1e9), [checked])]):
+                    checked = tf.identity(checked)
+            out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(5), checked, dtype=tf.float32)
+            with tf.Session("cpu", graph=graph) as sess:
+                sess.run(tf.global_variables_initializer())
+                sess.run(out, {x: np.ones((2, 4, 3), np.float32)})
+                assert "kernels.ta_scatter(" in sess.lower(out, {x: np.ones((2, 4, 3))}).compile().source()
+    dispatchers = [d for m in (kernels, panels) for d in vars(m).values() if isinstance(d, KernelDispatcher)]
+    assert kernels.ta_scatter in dispatchers and kernels.ta_gather.signatures
+    literal = [(d.py_func.__name__, str(sig)) for d in dispatchers for sig in d.signatures
+               if "Literal" in str(sig)]
+    assert not literal, literal
+
+
 def test_outlined_functions_take_small_constants_packed():
     """outline.packed_constants: the program and the per-step Conds of static_rnn take their
     small 1-D constants (shapes, the callees' ids) as one buffer per dtype, sliced on entry,

@@ -27,17 +27,23 @@ class CalleeDispatcher(CPUDispatcher):
             "Session.run instead" % (self.py_func.__module__, self.py_func.__name__))
 
 
-def callee_njit(**options):
-    """Like `numba.njit(cache=..., **options)` with no_cpython_wrapper=True, returning a
-    CalleeDispatcher; under NUMBA_DISABLE_JIT the plain Python function, as njit does."""
+def njit_with(dispatcher_class, **options):
+    """`numba.njit(**options)` making a `dispatcher_class` (a CPUDispatcher subclass);
+    under NUMBA_DISABLE_JIT the plain Python function, as njit does."""
     cache = options.pop("cache", False)
-    targetoptions = dict(options, nopython=True, no_cpython_wrapper=True)
+    targetoptions = dict(options, nopython=True)
 
     def wrap(py_func):
         if config.DISABLE_JIT:
             return py_func
-        dispatcher = CalleeDispatcher(py_func=py_func, locals={}, targetoptions=targetoptions)
+        dispatcher = dispatcher_class(py_func=py_func, locals={}, targetoptions=targetoptions)
         if cache:
             dispatcher.enable_caching()
         return dispatcher
     return wrap
+
+
+def callee_njit(**options):
+    """Like `numba.njit(cache=..., **options)` with no_cpython_wrapper=True, returning a
+    CalleeDispatcher."""
+    return njit_with(CalleeDispatcher, no_cpython_wrapper=True, **options)

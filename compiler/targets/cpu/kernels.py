@@ -7,14 +7,15 @@ All are compiled once and cached on disk with the package (cache=True).
 import math
 
 import numpy as np
-from numba import njit, types
+from numba import types
 from numba.cpython.unsafe.tuple import tuple_setitem
 
+from .kernel_jit import kernel_njit
 from .panels import pack_panels, panel_matmul, panel_matmul_add, panel_product  # noqa: F401
 
 
 # --- scalar functions NumPy lacks in Numba (compiled per type on first use, cached) ------------
-@njit(cache=True)
+@kernel_njit(cache=True)
 def sigmoid(x):
     if x >= 0:
         return 1 / (1 + math.exp(-x))
@@ -22,14 +23,14 @@ def sigmoid(x):
     return z / (1 + z)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def softplus(x):
     if x > 0:
         return x + math.log1p(math.exp(-x))
     return math.log1p(math.exp(x))
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def round_half_even(x):
     r = math.floor(x + 0.5)
     if r - x == 0.5 and r % 2 != 0:
@@ -37,7 +38,7 @@ def round_half_even(x):
     return r
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def truncate_div(x, y):
     q = abs(x) // abs(y)
     return -q if (x < 0) != (y < 0) else q
@@ -55,7 +56,7 @@ _B0, _B1, _B2, _B3 = [np.float32(v) for v in (
 _HALF = np.float32(0.5)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def tanh_f32(x):
     c = min(max(x, -_TANH_CLAMP), _TANH_CLAMP)
     c2 = c * c
@@ -64,7 +65,7 @@ def tanh_f32(x):
     return x if abs(x) < _TANH_SMALL else c * p / q
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def sigmoid_f32(x):
     """sigmoid(x) = (1 + tanh(x / 2)) / 2, vectorizable like tanh_f32."""
     return _HALF * tanh_f32(_HALF * x) + _HALF
@@ -74,7 +75,7 @@ def sigmoid_f32(x):
 SPECIAL_UNARY = {"Sigmoid": 0, "Softplus": 1, "Erf": 2, "Round": 3}
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def special_unary(x, which):
     """The SPECIAL_UNARY function `which` applied to every element of x (any layout)."""
     flat, out = x.ravel(), np.empty(x.size, x.dtype)
@@ -91,14 +92,14 @@ def special_unary(x, which):
     return out.reshape(x.shape)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def truncate_div_array(x, y):
     q = np.abs(x) // np.abs(y)
     return np.where((x < 0) != (y < 0), -q, q)
 
 
 # --- reductions over the last axis of a 2-D array (rows = kept positions) -----------------------
-@njit(cache=True)
+@kernel_njit(cache=True)
 def sum_rows(a, out, zero):
     """Row sums accumulated from `zero`: float64 0.0 for floats (more precise than a float32
     running sum), int64 0 for integers."""
@@ -110,7 +111,7 @@ def sum_rows(a, out, zero):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def sum_cols(a, out, zero):
     """Column sums of a 2-D array accumulated from `zero` as sum_rows does, in the same
     order along the summed axis: reducing leading axes (a bias gradient summed over the
@@ -124,7 +125,7 @@ def sum_cols(a, out, zero):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def prod_rows(a, out):
     for i in range(a.shape[0]):
         acc = a.dtype.type(1)
@@ -134,7 +135,7 @@ def prod_rows(a, out):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def max_rows(a, out, lowest):
     for i in range(a.shape[0]):
         acc = lowest
@@ -148,7 +149,7 @@ def max_rows(a, out, lowest):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def min_rows(a, out, highest):
     for i in range(a.shape[0]):
         acc = highest
@@ -162,7 +163,7 @@ def min_rows(a, out, highest):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def all_rows(a, out):
     for i in range(a.shape[0]):
         acc = True
@@ -174,7 +175,7 @@ def all_rows(a, out):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def any_rows(a, out):
     for i in range(a.shape[0]):
         acc = False
@@ -186,7 +187,7 @@ def any_rows(a, out):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def argmax_rows(a, out):
     for i in range(a.shape[0]):
         best, k = a[i, 0], 0
@@ -197,7 +198,7 @@ def argmax_rows(a, out):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def argmin_rows(a, out):
     for i in range(a.shape[0]):
         best, k = a[i, 0], 0
@@ -209,7 +210,7 @@ def argmin_rows(a, out):
 
 
 # --- matmul ----------------------------------------------------------------------------------
-@njit(cache=True)
+@kernel_njit(cache=True)
 def matmul_loops(a, b):
     """a [m, k] @ b [k, n] for dtypes BLAS does not handle (integers)."""
     m, k = a.shape
@@ -224,7 +225,7 @@ def matmul_loops(a, b):
 
 
 # --- indexing ----------------------------------------------------------------------------------
-@njit(cache=True)
+@kernel_njit(cache=True)
 def first_out_of_range(indices, limit):
     """Flat position of the first index outside [0, limit), or -1."""
     flat = indices.ravel()
@@ -234,7 +235,7 @@ def first_out_of_range(indices, limit):
     return -1
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def gather_rows(params, indices):
     """params [n, m] (already 2-D), indices 1-D, checked: out[i] = params[indices[i]]."""
     out = np.empty((indices.size, params.shape[1]), params.dtype)
@@ -243,7 +244,7 @@ def gather_rows(params, indices):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def gather_mid(params, indices):
     """params [a, n, b], indices 1-D: out[:, i, :] = params[:, indices[i], :]."""
     out = np.empty((params.shape[0], indices.size, params.shape[2]), params.dtype)
@@ -252,7 +253,7 @@ def gather_mid(params, indices):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def segment_sum(data, ids, num):
     """data [n, m] (2-D), ids [n]: rows with id k added into out[k]; negative ids dropped."""
     out = np.zeros((num, data.shape[1]), data.dtype)
@@ -263,7 +264,7 @@ def segment_sum(data, ids, num):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def argwhere(cond):
     flat = cond.ravel()
     n = 0
@@ -282,7 +283,7 @@ def argwhere(cond):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def range_values(start, delta, n, out):
     """TF's Range: value_i = value_{i-1} + delta, accumulated in the output dtype."""
     val = start
@@ -292,7 +293,7 @@ def range_values(start, delta, n, out):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def reverse_sequence_2d(x, lengths, out):
     """x, out [batch, time, rest]: out[b, :len] = x[b, len-1::-1], the tail unchanged."""
     for b in range(x.shape[0]):
@@ -304,7 +305,7 @@ def reverse_sequence_2d(x, lengths, out):
 
 
 # --- Philox4x32-10, identical to rnngraph/primitives/philox.py -------------------------------------
-@njit(cache=True)
+@kernel_njit(cache=True)
 def philox_words(k0, k1, call, offset, n):
     """n uint32 words of the stream (key, call) from word `offset` (a multiple of 4)."""
     out = np.empty(n + 4, np.uint32)
@@ -332,7 +333,7 @@ def philox_words(k0, k1, call, offset, n):
     return out[:n]
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def uniform_f32(k0, k1, call, offset, n):
     w = philox_words(k0, k1, call, offset, n)
     out = np.empty(n, np.float32)
@@ -342,7 +343,7 @@ def uniform_f32(k0, k1, call, offset, n):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def uniform_f64(k0, k1, call, offset, n):
     w = philox_words(k0, k1, call, offset, 2 * n)
     out = np.empty(n, np.float64)
@@ -353,14 +354,14 @@ def uniform_f64(k0, k1, call, offset, n):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def _uniform(k0, k1, call, offset, n, is32):
     if is32:
         return uniform_f32(k0, k1, call, offset, n).astype(np.float64)
     return uniform_f64(k0, k1, call, offset, n)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def normal(k0, k1, call, offset, n, is32):
     """Box-Muller on pairs of uniforms (the reference's algorithm, in the same order)."""
     m = n + (n & 1)
@@ -384,7 +385,7 @@ def normal(k0, k1, call, offset, n, is32):
     return out[:n]
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def truncated_normal(k0, k1, call, n, is32):
     out = np.empty(n, np.float64)
     filled, offset = 0, 0
@@ -401,7 +402,7 @@ def truncated_normal(k0, k1, call, n, is32):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def uniform_int(k0, k1, call, n, lo, hi):
     w = philox_words(k0, k1, call, 0, 2 * n)
     out = np.empty(n, np.int64)
@@ -412,7 +413,7 @@ def uniform_int(k0, k1, call, n, lo, hi):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def resolve_reshape(shape, size):
     """A reshape target with its -1 (if any) resolved against `size` elements."""
     out = np.empty(shape.size, np.int64)
@@ -428,7 +429,7 @@ def resolve_reshape(shape, size):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def tile_mid(x, k):
     """x [a, n, b] -> [a, k * n, b], the middle axis repeated k times."""
     a, n, b = x.shape
@@ -442,17 +443,17 @@ def tile_mid(x, k):
 # Numba instantiates its NumPy implementations (with their error-message machinery) per type
 # signature, which is what makes compiling large functions slow. Here they compile once per
 # signature and are cached on disk, so a generated program only calls them.
-@njit(cache=True)
+@kernel_njit(cache=True)
 def contiguous(x):
     return np.ascontiguousarray(x)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def reshape(x, shape):
     return np.ascontiguousarray(x).reshape(shape)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def transpose(x, perm, out_shape):
     """A C-contiguous copy of x with its axes permuted (out_shape = x.shape permuted).
 
@@ -500,12 +501,12 @@ def transpose(x, perm, out_shape):
     return out.reshape(out_shape)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def concat(parts, axis):
     return np.concatenate(parts, axis=axis)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def set_index(buf, i, value):
     """buf[i] = value for a C-contiguous buf (value's shape is buf[i]'s, checked by the
     caller): a flat copy, without NumPy's broadcasting assignment and its error machinery."""
@@ -515,7 +516,7 @@ def set_index(buf, i, value):
         dst[k] = src[k]
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def sum_to_shape(x, target):
     """x summed down to `target` (int64, x's rank, 1 where x was broadcast), flat: the
     gradient of broadcasting when the shapes are only known at run time. Returns
@@ -546,7 +547,7 @@ def sum_to_shape(x, target):
     return out, True
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def add_index(buf, i, value):
     """buf[i] += value for a C-contiguous buf (value's shape is buf[i]'s)."""
     dst = buf[i].reshape(value.size)
@@ -555,7 +556,7 @@ def add_index(buf, i, value):
         dst[k] += src[k]
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def push_row(buf, count, value):
     """buf[count] = value, growing buf (rows [capacity, *value.shape]) by doubling; returns
     the buffer, which is new when it grew. How a While saves a value per iteration (the
@@ -570,7 +571,7 @@ def push_row(buf, count, value):
     return buf
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def push_padded_row(buf, count, value, axes):
     """push_row for a nested loop's saved stack, whose first `axes` axes count iterations
     and may be longer or shorter each time (compiler/plan_loops.iteration_axes): those
@@ -597,7 +598,7 @@ def push_padded_row(buf, count, value, axes):
     return buf
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def push_scalar(buf, count, value):
     """buf[count] = value for a 1-D buf, growing it by doubling; returns the buffer."""
     if count >= buf.shape[0]:
@@ -608,7 +609,7 @@ def push_scalar(buf, count, value):
     return buf
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def assign(dst, src):
     """dst[...] = src, broadcasting src."""
     dst[...] = src
@@ -618,27 +619,27 @@ def assign(dst, src):
 # Numba compiles the implementation of those afresh in every process, for every shape rank
 # and dtype (about 0.1 s each, a large part of a cold start), while a cached kernel loads
 # from disk in milliseconds.
-@njit(cache=True)
+@kernel_njit(cache=True)
 def full(shape, value):
     return np.full(shape, value)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def zeros(shape, dtype):
     return np.zeros(shape, dtype)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def empty(shape, dtype):
     return np.empty(shape, dtype)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def select(cond, x, y, shape):
     return np.where(np.broadcast_to(cond, shape), x, y)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def summarize(out, start, x, n):
     """out[start] = x.size, out[start + 1 + i] = the first n elements (what a failed Assert
     reports about a data tensor)."""
@@ -648,7 +649,7 @@ def summarize(out, start, x, n):
         out[start + 1 + i] = flat[i]
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def any_true(x):
     for v in x.ravel():
         if v:
@@ -656,7 +657,7 @@ def any_true(x):
     return False
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def shape_array(x):
     out = np.empty(x.ndim, np.int64)
     for i in range(x.ndim):
@@ -664,7 +665,7 @@ def shape_array(x):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def qr(a):
     return np.linalg.qr(np.ascontiguousarray(a))
 
@@ -680,7 +681,7 @@ _XXGEMM = types.ExternalFunction("numba_xxgemm", types.intc(
 _N, _T = 110, 116  # 'n', 't'
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def _blas_ready(a):
     """a itself if BLAS can read it as a row-major matrix (unit inner stride, row stride at
     least the row length), else a contiguous copy."""
@@ -691,7 +692,7 @@ def _blas_ready(a):
     return np.ascontiguousarray(a)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def _ld(a):
     """The BLAS leading dimension of a row-major matrix: its row stride in elements; the row
     length when it has one row, whose stride NumPy and Numba leave arbitrary (x[::-1] of
@@ -713,7 +714,7 @@ PANEL_PRODUCTS = True
 VECTOR_PRODUCT_MAX = 1 << 20
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def _row_times_matrix(x, w, y, beta):
     """y = x @ w + beta * y for a row x, as a sum of w's rows scaled by x, four at a time.
     OpenBLAS's sgemm with one row is slow (1x64 @ 64x256: 0.66 us, this 0.59; 1x256 @
@@ -736,7 +737,7 @@ def _row_times_matrix(x, w, y, beta):
         i += 1
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def gemm_into(a, b, c, trans_a, trans_b, beta):
     """c = op(a) @ op(b) + beta * c in place, op = transpose when the flag is set; c is a
     row-major matrix with unit inner stride (a row slice of a C-contiguous array is)."""
@@ -770,7 +771,7 @@ def gemm_into(a, b, c, trans_a, trans_b, beta):
             scalars[1:].ctypes, c.ctypes, _ld(c))
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def matmul_add(a, b, c):
     """a @ b + c (c of the result's shape) as a new array: one gemm with beta = 1."""
     out = c.copy()  # C-contiguous, whatever c's layout
@@ -778,7 +779,7 @@ def matmul_add(a, b, c):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def add_into_panel_rows(panels, touched, r, g):
     """Rows r*B .. r*B+B-1 of the matrix `panels` holds packed (pack_panels's layout) += g
     [B, n] (r < 0 counts from the end, as the slice that read it): a step's gate gradient
@@ -810,7 +811,7 @@ def add_into_panel_rows(panels, touched, r, g):
                     (g[i, j] if j < n else zero)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def add_product_t(acc, stack, panels, touched):
     """acc + stack[s, b, k]^T @ rows[s * b, n] as a new [k, n] array, rows packed as
     `panels` (add_into_panel_rows, which wrote the blocks marked in `touched`; the others
@@ -829,7 +830,7 @@ def add_product_t(acc, stack, panels, touched):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def matmul(a, b, trans_a, trans_b):
     """op(a) @ op(b) for float matrices, as a new C-contiguous array."""
     m = a.shape[1] if trans_a else a.shape[0]
@@ -839,7 +840,7 @@ def matmul(a, b, trans_a, trans_b):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def project_window(xs, w, window):
     """window[:m] = xs [m, batch, dx] @ w [dx, n]: the input projection of m steps in one
     product, into `window` when it is large enough (else a new buffer, returned)."""
@@ -849,7 +850,7 @@ def project_window(xs, w, window):
     return window
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def project_window_panels(xs, panels, n, window):
     """project_window with the weights packed by pack_panels (n columns)."""
     m, b, dx = xs.shape
@@ -858,7 +859,7 @@ def project_window_panels(xs, panels, n, window):
     return window
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def _window_for(xs, n, window):
     """`window` if it holds the products of xs's m steps (n columns), else a new buffer."""
     m, b, _ = xs.shape
@@ -867,7 +868,7 @@ def _window_for(xs, n, window):
     return window
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def raise_check():
     """Raise the error a failed run-time check reports (its id and values are in err_i/err_f)."""
     raise RuntimeError("rnngraph check")
@@ -878,7 +879,7 @@ def raise_check():
 # 28 lines each, a tenth of the generated code of the test suite's programs). A failed check
 # reports id `base + k` for the k-th of the node's checks (lower_tensor_array._scatter_checks,
 # _gather_checks) and its values in err_f, as inline checks do.
-@njit(cache=True)
+@kernel_njit(cache=True)
 def _ta_fail(err_i, err_f, check, a, b):
     err_i[0] = check
     err_f[0] = a
@@ -886,7 +887,7 @@ def _ta_fail(err_i, err_f, check, a, b):
     raise_check()
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def _ta_fail_shapes(err_i, err_f, check, i, rows, other):
     """Fail reporting index i, then the dims of a row of `rows`, then those of `other`'s."""
     err_i[0] = check
@@ -898,7 +899,7 @@ def _ta_fail_shapes(err_i, err_f, check, i, rows, other):
     raise_check()
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def ta_scatter(buf, written, cleared, size, idx, values, dynamic, aggregate, err_i, err_f, base):
     """Write values[j] to element idx[j] of a TensorArray (buf [capacity, *element shape],
     the written/cleared masks, size) for each j, with TF1's checks; a dynamic_size array
@@ -933,7 +934,7 @@ def ta_scatter(buf, written, cleared, size, idx, values, dynamic, aggregate, err
     return buf, written, cleared, size
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def ta_gather(buf, written, cleared, size, idx, clear_after_read, shape_unknown, merged, viewable, err_i,
               err_f, base):
     """The elements idx of a TensorArray as one array, with TF1's checks of each read

@@ -27,9 +27,11 @@ compile 25% longer (Numba generates a callee's machine code again in every calle
 import numpy as np
 from llvmlite import binding as llvm
 from llvmlite import ir
-from numba import cfunc, njit, prange, threading_layer, types
+from numba import cfunc, prange, threading_layer, types
 from numba.extending import intrinsic
 from numba.np.ufunc.parallel import _launch_threads
+
+from .kernel_jit import kernel_njit
 
 MR = 8  # rows of the widest block one micro-kernel call computes
 _VECTOR_BYTES = 64 if "+avx512f" in llvm.get_host_cpu_features().flatten() else 32
@@ -138,7 +140,7 @@ def panel_width(dtype):
     return NR32 if np.dtype(dtype).itemsize == 4 else NR64
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def pack_panels(b):
     """b [k, n] (any strides: a transposed view packs the transpose) as panels
     [ceil(n / NR), k, NR], zero-padded past n. Reads along b's contiguous axis: blocks of
@@ -171,7 +173,7 @@ def pack_panels(b):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def _strip(dtype, a, a_rs, a_ps, m, k, b, c, ldc, accumulate):
     """NR columns of m rows: blocks of 8 rows, then 4, 2, 1 (addresses, element strides)."""
     s = np.empty(0, dtype).itemsize
@@ -189,7 +191,7 @@ def _strip(dtype, a, a_rs, a_ps, m, k, b, c, ldc, accumulate):
         _micro1(dtype, a + i * a_rs * s, a_rs, a_ps, b, c + i * ldc * s, ldc, k, accumulate)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def _block(dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, accumulate, block, jp):
     """Rows block*ROW_BLOCK .. of whole panel jp, over the inner indices kb .. kb+kc-1."""
     s = np.empty(0, dtype).itemsize
@@ -199,7 +201,7 @@ def _block(dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, accumulate, block,
            b + (jp * k + kb) * nr * s, c + (r0 * ldc + jp * nr) * s, ldc, accumulate)
 
 
-@njit(cache=True, parallel=True)
+@kernel_njit(cache=True, parallel=True)
 def _whole_panels(dtype, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, threaded):
     """The first `panels` panels' columns of c, DEPTH_BLOCK inner indices at a time (the
     first block writes c or adds to it, the others add), on Numba's threads when large
@@ -258,7 +260,7 @@ _PRODUCT_F32 = types.ExternalFunction("rnngraph_panel_product_f32", _ENTRY)
 _PRODUCT_F64 = types.ExternalFunction("rnngraph_panel_product_f64", _ENTRY)
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def panel_product(a, panels, c, accumulate):
     """c = a @ B (accumulate: c += a @ B) for B packed by pack_panels; a [m, k] with any
     strides, c [m, n] with unit column stride, n <= the panels' columns."""
@@ -291,7 +293,7 @@ def panel_product(a, panels, c, accumulate):
             for p in range(k):
                 total += a[i, p] * last[p, j - whole * nr]
             c[i, j] = total
-@njit(cache=True)
+@kernel_njit(cache=True)
 def panel_matmul(a, panels, n):
     """a @ B as a new [m, n] array, B packed by pack_panels."""
     out = np.empty((a.shape[0], n), a.dtype)
@@ -299,7 +301,7 @@ def panel_matmul(a, panels, n):
     return out
 
 
-@njit(cache=True)
+@kernel_njit(cache=True)
 def panel_matmul_add(a, panels, c):
     """a @ B + c as a new array (c of the result's shape)."""
     out = c.copy()  # C-contiguous, whatever c's layout
