@@ -6,6 +6,8 @@ read inside and outside a group is one more output of the group, groups reading 
 merge, a Concat of member outputs is written in place by its group, and no group moves a
 variable read across a variable write.
 """
+import re
+
 import numpy as np
 import pytest
 
@@ -62,7 +64,7 @@ def test_a_concat_of_member_outputs_is_written_in_place():
         return [g, tf.reduce_sum(g, 0)], {a: rng.randn(4, 6), b: rng.randn(4, 6)}
     groups, source = _fused_groups(build)
     assert len(groups) == 1 and groups[0].members[-1].type == "Concat"
-    assert "kernels.concat(" not in source and "(i1 + 18)] = " in source
+    assert not re.search(r"\bkernels\.concat[(,]", source) and "(i1 + 18)] = " in source
 
 
 def test_groups_reading_one_value_merge():
@@ -84,7 +86,7 @@ def test_a_concat_with_an_input_from_outside_is_not_fused():
         return [tf.concat([tf.tanh(a), m], 1)], {a: rng.randn(2, 3)}
     groups, source = _fused_groups(build)
     assert not any(m.type == "Concat" for g in groups for m in g.members)
-    assert "kernels.concat(" in source
+    assert re.search(r"\bkernels\.concat[(,]", source)
 
 
 def test_no_group_moves_a_variable_read_past_a_variable_write():

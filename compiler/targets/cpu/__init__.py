@@ -6,6 +6,7 @@ cache (cache.py) and returns a CpuExecutable. Running marshals feeds, constants,
 buffers (updated in place), init flags and random-stream positions into the call, and turns
 a failed run-time check into the rnngraph error its op would raise on the reference target.
 """
+import importlib
 import threading
 
 import numpy as np
@@ -67,6 +68,11 @@ def _check_read_only_variables(e, fn):
             e.verified.add(k)
 
 
+def _load_module(name):
+    """A module a program calls through its table: a generated one or the kernels'."""
+    return cache.generated(name) if name.startswith("rg_") else importlib.import_module(name)
+
+
 def _writable(array):
     """`array`, or a writable copy of a read-only one (a graph's constants are read-only).
     Numba types a read-only array apart from a writable one, so a program or loop called
@@ -94,7 +100,8 @@ class CpuExecutable:
         self._out_specs = [v.spec for v in fn.outputs]
         self._rebound = sorted(e.rebound)
         self._n_slots = len(e.native_slots)
-        self._fptrs = ()  # (the table of the outlined functions' entry points,) once linked
+        self._fptrs = ()  # (the table of the callees' entry points,) once linked
+        self._entry = self._function  # once linked: the compiled overload the table is for
         self._linked_callees = []
         self.peak_bytes = memory_analysis(fn).peak_bytes  # how much freed memory to keep
         self._lock = threading.Lock()
@@ -147,12 +154,12 @@ class CpuExecutable:
         """Call the compiled function; if it has never run, a failure to load or build its
         machine code (a corrupt or stale cache entry) clears the entry and builds afresh."""
         if self._ready:
-            return self._function(*args, *self._fptrs)
+            return self._entry(*args, *self._fptrs)
         with self._lock:
             for attempt in (1, 2):
                 try:
                     self._link(args)
-                    out = self._function(*args, *self._fptrs)
+                    out = self._entry(*args, *self._fptrs)
                 except RuntimeError:
                     raise
                 except Exception as ex:
@@ -162,6 +169,7 @@ class CpuExecutable:
                                     "%s: %s" % (self.path, type(ex).__name__, ex)) from ex
                     cache.forget_compiled([self._source] + self._callees)
                     self._function, self.path = cache.load(self._source, callees=self._callees)
+                    self._entry = self._function
                     continue
                 self._ready = True
                 if perf_map.enabled():
@@ -170,9 +178,13 @@ class CpuExecutable:
 
     def _link(self, args):
         """Compile (or load) the program for these arguments and fill its table of the
-        entry points of the outlined functions it calls (native_call.py). Then the program
-        compiles no other signature: one would call the callees of another table (and a
-        call with other argument types is a TypeError, not a jump into the wrong code)."""
+        entry points of the outlined functions and kernels it calls (native_call.py). Then
+        this executable calls that overload's entry point itself, not the dispatcher: the
+        table holds the callees of that overload, and another executable of the same
+        source (a program that does not depend on a dtype) may compile another overload
+        with its own table. Its arguments keep their types from run to run (feeds,
+        constants and variables are passed as writable C-contiguous arrays of their
+        dtypes)."""
         if not self._n_slots:
             return
         fptrs = np.zeros(self._n_slots, np.int64)
@@ -183,9 +195,9 @@ class CpuExecutable:
         if signature not in self._function.overloads:
             self._function.compile(signature)
         table = native_call.slot_table(self._function.overloads[signature])
-        self._linked_callees = native_call.fill(fptrs, table, cache.generated)
+        self._linked_callees = native_call.fill(fptrs, table, _load_module)
         self._fptrs = (fptrs,)
-        self._function.disable_compile()
+        self._entry = self._function.overloads[signature].entry_point
 
     def _variable_buffers(self, state):
         bufs, init = [], np.zeros(max(len(self._var_ops), 1), np.bool_)
@@ -195,8 +207,11 @@ class CpuExecutable:
                 value = np.zeros([d or 0 for d in op.attrs["shape"].as_list()], op.attrs["dtype"].np)
             else:
                 init[k] = True
-                if not value.flags.c_contiguous or value.dtype != op.attrs["dtype"].np:
-                    value = np.ascontiguousarray(value, dtype=op.attrs["dtype"].np)
+                if not (value.flags.c_contiguous and value.flags.writeable) or \
+                        value.dtype != op.attrs["dtype"].np:
+                    # one argument type per variable, as for feeds and constants (a value
+                    # assigned from a constant is read-only)
+                    value = _writable(np.ascontiguousarray(value, dtype=op.attrs["dtype"].np))
                     state.variables.set(op, value)
             bufs.append(value.reshape(1) if value.ndim == 0 else value)
         return bufs, init

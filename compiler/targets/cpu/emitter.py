@@ -19,6 +19,8 @@ import numpy as np
 
 from rnngraph.framework import dtypes
 
+from . import native_call
+
 NP_DTYPE = {dtypes.float32: "np.float32", dtypes.float64: "np.float64", dtypes.int32: "np.int32",
             dtypes.int64: "np.int64", dtypes.bool: "np.bool_"}
 LOWERINGS = {}
@@ -101,7 +103,14 @@ class Emitter:
 
     # --- text ---------------------------------------------------------------------------------
     def line(self, text):
+        if self.parent is None and "kernels." in text:
+            text = native_call.through_table(text, self._kernel_slot)
         self.lines.append("    " * self.level + text)
+
+    def _kernel_slot(self, name):
+        """A new slot of the program's table of entry points, for kernel `name`."""
+        self.native_slots.append("kernels." + name)
+        return len(self.native_slots) - 1
 
     @contextlib.contextmanager
     def block(self, header):
