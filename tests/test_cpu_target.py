@@ -56,14 +56,14 @@ def _assert_same(ref, got, path="out"):
             np.testing.assert_array_equal(got, ref, err_msg=path)
 
 
-# How generated source calls a kernel: `kernels.NAME(args` or, in a program, through its
-# table (native_call.through_table): `call_native(kernels.NAME, fptrs, slot, (args`.
-CALL = r"(?:\(|, fptrs, \d+, \()"
+# How generated source calls a kernel: `kernels.NAME(args` or, in a program and the
+# functions it calls, through a table of entry points (native_call.through_table):
+# `call_native(kernels.NAME, fptrs, slot, (args` (`ktab` in an outlined function).
+CALL = r"(?:\(|, (?:fptrs|ktab), \d+, \()"
 
 
 def _kernel_calls(src, name):
-    """The positions of the calls of kernel `name` in generated source: `kernels.NAME(...)`,
-    or `call_native(kernels.NAME, fptrs, ...)` in a program (native_call.through_table)."""
+    """The positions of the calls of kernel `name` in generated source (CALL)."""
     return [m.start() for m in re.finditer(r"\bkernels\.%s" % name + CALL, src)]
 
 
@@ -215,9 +215,10 @@ def test_cache_reused_by_a_new_process_and_survives_corruption(tmp_path):
 def test_program_calls_its_outlined_loops_through_entry_points_also_when_cached(tmp_path):
     """native_call.py: a program with two loops calls them, and its large kernels (the
     TensorArrays' scatter and gather, the transposes), through its `fptrs` table (a slot per
-    call site) and its machine code holds no copy of them; a new process that loads the
-    program from Numba's disk cache (no typing) finds the same callees in the cached entry
-    and computes the same gradients."""
+    call site), the loops call theirs through their ranges of it (`ktab`), and no machine
+    code holds a copy of a callee; a new process that loads the program from Numba's disk
+    cache (no typing) finds the same callees in the cached entries and computes the same
+    gradients."""
     script = textwrap.dedent("""
         import inspect, re, sys, numpy as np
         sys.path.insert(0, %r)
@@ -236,6 +237,12 @@ def test_program_calls_its_outlined_loops_through_entry_points_also_when_cached(
         [result] = program.overloads.values()
         defined = re.findall(r"^define .*(outlined|ta_scatter|ta_gather|transpose).*$",
                              result.library.get_llvm_str(), re.M)
+        loops = [m.outlined for n, m in list(sys.modules.items()) if n.startswith("rg_")
+                 and hasattr(m, "outlined") and "ktab" in m.outlined.py_func.__code__.co_varnames]
+        assert loops and all("call_native(kernels." in inspect.getsource(f.py_func) for f in loops)
+        defined += [d for f in loops for r in f.overloads.values() for d in re.findall(
+            r"^define .*kernels.*(push_row|push_scalar|pack_panels|panel_matmul).*$",
+            r.library.get_llvm_str(), re.M)]
         print(repr([round(float(np.sum(v)), 5) for v in values]),
               sum(program.stats.cache_hits.values()), len(defined))
     """ % REPO)

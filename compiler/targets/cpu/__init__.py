@@ -100,6 +100,7 @@ class CpuExecutable:
         self._out_specs = [v.spec for v in fn.outputs]
         self._rebound = sorted(e.rebound)
         self._n_slots = len(e.native_slots)
+        self._tables = dict(e.native_tables)
         self._fptrs = ()  # (the table of the callees' entry points,) once linked
         self._entry = self._function  # once linked: the compiled overload the table is for
         self._linked_callees = []
@@ -196,6 +197,12 @@ class CpuExecutable:
             self._function.compile(signature)
         table = native_call.slot_table(self._function.overloads[signature])
         self._linked_callees = native_call.fill(fptrs, table, _load_module)
+        for slot, (base, size) in self._tables.items():
+            if slot in table:  # the outlined callee's own kernels, in its range of the table
+                module, name, arg_types = table[slot]
+                callee = getattr(_load_module(module), name).overloads[arg_types]
+                self._linked_callees += native_call.fill(
+                    fptrs[base:base + size], native_call.slot_table(callee), _load_module)
         self._fptrs = (fptrs,)
         self._entry = self._function.overloads[signature].entry_point
 

@@ -98,17 +98,27 @@ class Emitter:
         self.int_args = {}          # outlined: integer constants passed as arguments: name -> (value, dtype)
         self.modules = []           # (module name, source) of outlined functions, callees first
         self.imports = []           # module names of the outlined functions this one calls
-        self.native_slots = []      # program: module called at each slot of fptrs (native_call.py)
+        self.native_slots = []      # the callee at each slot of the table (native_call.py)
+        self.native_tables = {}     # program: slot of an outlined callee -> its table's (base, size)
         self.only_loop = False      # the program has one While: it is inlined (outline.py)
 
     # --- text ---------------------------------------------------------------------------------
     def line(self, text):
-        if self.parent is None and "kernels." in text:
-            text = native_call.through_table(text, self._kernel_slot)
+        table = self.kernel_table()
+        if table and "kernels." in text:
+            text = native_call.through_table(text, self._kernel_slot, table)
         self.lines.append("    " * self.level + text)
 
+    def kernel_table(self):
+        """The name of the table of entry points this function calls its large kernels
+        through: the program's `fptrs`; `ktab`, a range of it, in a function the program
+        calls (native_call.py); none in deeper ones (they are linked into their caller)."""
+        if self.parent is None:
+            return "fptrs"
+        return "ktab" if self.parent.parent is None else None
+
     def _kernel_slot(self, name):
-        """A new slot of the program's table of entry points, for kernel `name`."""
+        """A new slot of this function's table of entry points, for kernel `name`."""
         self.native_slots.append("kernels." + name)
         return len(self.native_slots) - 1
 

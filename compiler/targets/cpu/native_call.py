@@ -47,10 +47,10 @@ LARGE_KERNELS = (
 _LARGE_CALL = re.compile(r"\bkernels\.(%s)\(" % "|".join(LARGE_KERNELS))
 
 
-def through_table(text, new_slot):
-    """`text` (a line of a program) with each call `kernels.NAME(args)` of a kernel of
-    LARGE_KERNELS made through the program's table: `call_native(kernels.NAME, fptrs, k,
-    (args, ))`, k = new_slot(NAME) (calls in its arguments too)."""
+def through_table(text, new_slot, table="fptrs"):
+    """`text` (a line of generated code) with each call `kernels.NAME(args)` of a kernel of
+    LARGE_KERNELS made through a table of entry points: `call_native(kernels.NAME, table,
+    k, (args, ))`, k = new_slot(NAME) (calls in its arguments too)."""
     out, start = [], 0
     while True:
         match = _LARGE_CALL.search(text, start)
@@ -60,9 +60,9 @@ def through_table(text, new_slot):
         while depth:  # the call's closing parenthesis
             depth += {"(": 1, ")": -1}.get(text[end], 0)
             end += 1
-        args = through_table(text[match.end():end - 1], new_slot)
-        out += [text[start:match.start()], "call_native(kernels.%s, fptrs, %d, (%s, ))" % (
-            match.group(1), new_slot(match.group(1)), args)]
+        args = through_table(text[match.end():end - 1], new_slot, table)
+        out += [text[start:match.start()], "call_native(kernels.%s, %s, %d, (%s, ))" % (
+            match.group(1), table, new_slot(match.group(1)), args)]
         start = end
 
 

@@ -225,8 +225,16 @@ def outline(e, node, rule, ins):
     args += const_names + ["var_%d" % k for k in var_indices] + [
         "var_init", _ids_arg(e, check_base, var_indices), "rng[%d:%d]" % (rng_base, len(e.rng_ops)),
         "err_i", "err_f"]
+    if sub.native_slots:  # its large kernels' entry points: a range of the program's table
+        params.append("ktab")
     name = add_module(e, sub, params, "%s (outlined; called with %d arguments)" % (node.type, len(params)))
+    if sub.native_slots:
+        base = len(e.native_slots)
+        e.native_slots += ["table of %s" % name] * len(sub.native_slots)
+        args.append("fptrs[%d:%d]" % (base, len(e.native_slots)))
     expr = call(e, name, args)
+    if sub.native_slots:
+        e.native_tables[len(e.native_slots) - 1] = (base, len(sub.native_slots))
     e.line("%s = %s" % ("".join("%s, " % t for t in targets), expr) if targets else expr)
     return caller_outs
 
