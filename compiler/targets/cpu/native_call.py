@@ -7,21 +7,23 @@ in each program that called it (late_link.py already keeps it out of the caller'
 optimization), and so was every large kernel (ta_scatter, gather_mid, concat, ...: more
 than half the machine code of a small program, a sixth of a gradient program's compile).
 Called through a pointer, the callee's machine code is the one its own compile made (or
-Numba's disk cache loaded), and the program's module holds only the program. Kernels
-called from outlined functions are still linked (those have no table), and so are the
-small ones (scalar math, allocation, views), which LLVM inlines.
+Numba's disk cache loaded), and the program's module holds only the program. An outlined
+function the program calls gets its own range of the table (`ktab`, slots numbered from
+0) for its large kernels; functions nested deeper link theirs, and every function links
+the small kernels (scalar math, allocation, views), which LLVM inlines.
 
 How: the program calls `call_native(module.outlined, fptrs, slot, (args...))` (outline.py
 numbers the slots) and `call_native(kernels.NAME, fptrs, slot, (args...))` for each
-kernel of LARGE_KERNELS (`through_table` rewrites a program's lines; the emitter numbers
-the slots). Typing compiles the callee for the argument types, as a direct call
+kernel of LARGE_KERNELS (`through_table` rewrites a program's lines, and an outlined
+function's with `ktab` for `fptrs`; the emitter numbers the slots). Typing compiles the callee for the argument types, as a direct call
 would; lowering loads `fptrs[slot]` and calls it with Numba's own calling convention
 (status and exceptions propagate as from a direct call). The program's executable fills
 `fptrs` before the first run (`fill`): the callee and signature of each slot are
 attached to the compiled program as `reload_init` entries (`_slot`), which Numba keeps
 in the CompileResult and writes to its disk cache with the code, so a program loaded from
 the cache knows its callees without being typed again, and its table can never disagree
-with its code.
+with its code. A callee's range is filled from that callee's own entries
+(CpuExecutable._link).
 
 Touches Numba internals: the calling convention (`context.call_conv`), the active code
 library's `_reload_init` and CompileResult.reload_init.

@@ -27,7 +27,8 @@ for Numba to type and lower): the one-layer LSTM forward program's cold start re
 1.72-1.95 s inlined and 2.07-2.82 s outlined, interleaved, with the pointer calls below.
 
 The program calls its outlined functions through a table of entry points (`call`,
-native_call.py); an outlined function calls the ones nested in it directly.
+native_call.py), and passes each its own range of the table for the large kernels it calls
+(`ktab`); an outlined function calls the ones nested in it directly.
 """
 import numpy as np
 
