@@ -37,10 +37,12 @@ from numba.core import cgutils, config
 from numba.extending import intrinsic
 
 
-# Kernels (of kernels.py and panels.py) of more than about 1,000 LLVM instructions, which
-# late_link already keeps out of their callers' optimization (measured sizes: concat,
-# transpose, pack_panels 1,200; panel_matmul 1,400; ta_scatter 3,600; assign, gather_mid,
-# push_row 4,300-4,700).
+# Kernels (of kernels.py and panels.py) that work on whole arrays, so that calling them
+# through a pointer costs nothing next to their work, and whose code is large: most are
+# above the 1,000 LLVM instructions from which late_link already keeps a callee out of its
+# caller's optimization (measured: concat, transpose, pack_panels 1,200; panel_matmul
+# 1,400; ta_scatter 3,600; assign, gather_mid, push_row 4,300-4,700; sum_cols 470). Not
+# the scalar helpers of elementwise loops, nor allocation and views: those are inlined.
 LARGE_KERNELS = (
     "add_index", "add_into_panel_rows", "add_product_t", "assign", "concat", "gather_mid",
     "gemm_into", "matmul", "pack_panels", "panel_matmul", "project_window_panels", "push_row",
@@ -63,8 +65,8 @@ def through_table(text, new_slot, table="fptrs"):
             depth += {"(": 1, ")": -1}.get(text[end], 0)
             end += 1
         args = through_table(text[match.end():end - 1], new_slot, table)
-        out += [text[start:match.start()], "call_native(kernels.%s, %s, %d, (%s, ))" % (
-            match.group(1), table, new_slot(match.group(1)), args)]
+        out += [text[start:match.start()], "call_native(kernels.%s, %s, %d, (%s))" % (
+            match.group(1), table, new_slot(match.group(1)), args + ", " if args.strip() else "")]
         start = end
 
 
