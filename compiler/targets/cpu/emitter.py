@@ -345,8 +345,10 @@ def rank(value):
 
 def int_tuple(items):
     """A tuple expression of the int64 values `items` (ints or expressions). Integer
-    literals are wrapped in np.int64: Numba types a literal tuple by its values, so a kernel
-    called with one would compile (and cache) a version per shape instead of per rank."""
+    literals are wrapped in np.int64: Numba types a literal tuple by its values, so a
+    function called with one would compile (and cache) a version per shape instead of per
+    rank. Kernels are typed by plain types anyway (kernel_jit.py); outlined functions
+    calling their nested ones directly are not."""
     return "(%s)" % "".join("np.int64(%s), " % i if str(i).lstrip("-").isdigit() else "%s, " % i
                             for i in items)
 

@@ -15,9 +15,10 @@ the small kernels (scalar math, allocation, views), which LLVM inlines.
 How: the program calls `call_native(module.outlined, fptrs, slot, (args...))` (outline.py
 numbers the slots) and `call_native(kernels.NAME, fptrs, slot, (args...))` for each
 kernel of LARGE_KERNELS (`through_table` rewrites a program's lines, and an outlined
-function's with `ktab` for `fptrs`; the emitter numbers the slots). Typing compiles the callee for the argument types, as a direct call
-would; lowering loads `fptrs[slot]` and calls it with Numba's own calling convention
-(status and exceptions propagate as from a direct call). The program's executable fills
+function's with `ktab` for `fptrs`; the emitter numbers the slots). Typing compiles the
+callee for the argument types, as a direct call would; lowering loads `fptrs[slot]` and
+calls it with Numba's own calling convention (status and exceptions propagate as from a
+direct call). The program's executable fills
 `fptrs` before the first run (`fill`): the callee and signature of each slot are
 attached to the compiled program as `reload_init` entries (`_slot`), which Numba keeps
 in the CompileResult and writes to its disk cache with the code, so a program loaded from
