@@ -94,7 +94,7 @@ def test_inspect_command_prints_programs(tmp_path):
     text = out.stdout
     assert "=== program 1 (target cpu) ===" in text
     assert "probs:0" in text and "--- memory ---" in text and "--- cost ---" in text
-    assert "@njit" in text and "result 3.0" in text
+    assert "@program_njit" in text and "result 3.0" in text
 
 
 def test_memory_analysis_counts_the_window_buffers_of_parallel_iterations():

@@ -11,10 +11,11 @@ static_rnn LSTM gradient program compiled in 31-33 s instead of 37-40 s.
 Numba's dispatcher would still call the missing wrapper (address 0) if Python called the
 function, and crash the process. The dispatcher made here refuses a Python call with a
 TypeError instead; calls from compiled code are unaffected (they are typed and linked as
-for any njit function, and cached on disk the same way).
+for any njit function, and cached on disk the same way: jit_cache.py).
 """
-from numba.core import config
 from numba.core.registry import CPUDispatcher
+
+from .jit_cache import njit_with
 
 
 class CalleeDispatcher(CPUDispatcher):
@@ -25,22 +26,6 @@ class CalleeDispatcher(CPUDispatcher):
             "%s.%s is part of a generated program, compiled to be called from that program's "
             "native code only (it has no Python entry point); run the program through "
             "Session.run instead" % (self.py_func.__module__, self.py_func.__name__))
-
-
-def njit_with(dispatcher_class, **options):
-    """`numba.njit(**options)` making a `dispatcher_class` (a CPUDispatcher subclass);
-    under NUMBA_DISABLE_JIT the plain Python function, as njit does."""
-    cache = options.pop("cache", False)
-    targetoptions = dict(options, nopython=True)
-
-    def wrap(py_func):
-        if config.DISABLE_JIT:
-            return py_func
-        dispatcher = dispatcher_class(py_func=py_func, locals={}, targetoptions=targetoptions)
-        if cache:
-            dispatcher.enable_caching()
-        return dispatcher
-    return wrap
 
 
 def callee_njit(**options):

@@ -18,7 +18,7 @@ typed (Python calls never see literals).
 from numba import types
 from numba.core.registry import CPUDispatcher
 
-from .callee_jit import njit_with
+from .jit_cache import njit_with
 
 
 class KernelDispatcher(CPUDispatcher):

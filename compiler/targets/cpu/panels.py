@@ -17,7 +17,7 @@ The vector width follows the host: 512-bit vectors where it has AVX-512, else 25
 Any strides of `a` work (a transposed view too); `c` needs unit column stride.
 
 Programs do not link this code. The threaded product over whole panels is compiled once
-as a C callable per dtype (`@cfunc`, cached) and registered with LLVM as the symbols
+as a C callable per dtype (`@cached_cfunc`, jit_cache.py) and registered with LLVM as the symbols
 `rnngraph_panel_product_f32`/`_f64` when this module is imported; `panel_product` (what
 programs call, small) validates its operands, calls the symbol, and computes the last
 panel's columns, when narrower than NR, by a plain loop. Linked into every program, the
@@ -27,10 +27,11 @@ compile 25% longer (Numba generates a callee's machine code again in every calle
 import numpy as np
 from llvmlite import binding as llvm
 from llvmlite import ir
-from numba import cfunc, prange, threading_layer, types
+from numba import prange, threading_layer, types
 from numba.extending import intrinsic
 from numba.np.ufunc.parallel import _launch_threads
 
+from .jit_cache import cached_cfunc
 from .kernel_jit import kernel_njit
 
 MR = 8  # rows of the widest block one micro-kernel call computes
@@ -226,12 +227,12 @@ _ENTRY = types.void(*[types.int64] * 10)
 _launch_threads()  # a cached threaded function needs Numba's thread pool symbols to load
 
 
-@cfunc(_ENTRY, cache=True)
+@cached_cfunc(_ENTRY)
 def _entry_f32(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
     _whole_panels(np.float32, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, True)
 
 
-@cfunc(_ENTRY, cache=True)
+@cached_cfunc(_ENTRY)
 def _entry_f64(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
     _whole_panels(np.float64, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, True)
 
@@ -240,11 +241,11 @@ def _serial_entries():
     """Entry points that never start Numba's threads: for the workqueue threading layer
     (a machine without OpenMP or TBB), which aborts the process when two threads (two
     sessions run from Python threads) start parallel work at once."""
-    @cfunc(_ENTRY, cache=True)
+    @cached_cfunc(_ENTRY)
     def _serial_f32(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
         _whole_panels(np.float32, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, False)
 
-    @cfunc(_ENTRY, cache=True)
+    @cached_cfunc(_ENTRY)
     def _serial_f64(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
         _whole_panels(np.float64, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, False)
     return _serial_f32, _serial_f64

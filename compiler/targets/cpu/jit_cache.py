@@ -1,0 +1,63 @@
+"""Numba's njit and cfunc for the cpu target's code, with a disk cache that loads machine
+code without setting up Numba's compiler.
+
+Why: Numba's cache refreshes its target context before every load, and the first refresh
+of a process imports every lowering Numba has (NumPy's functions, linalg and scipy.linalg
+with it, random, typed containers, datetimes, ...): 0.35 s, half of a warm start (a fresh
+process running a program whose machine code is in the disk cache), although rebuilding
+cached machine code needs none of it, only the symbols of Numba's runtime (NRT) that the
+code calls. `LoadOnlyCache` initializes the NRT and loads. A miss still compiles through
+Numba's compiler, which refreshes the context itself before it starts.
+
+BLAS and LAPACK need no import here either: Numba's helpers (numba_xxgemm, the one the
+kernels call) import scipy's cython_blas on their first call, taking the GIL to do so.
+
+Touches Numba internals: FunctionCache._load_overload and the NRT's initialize; how a
+dispatcher and a C callback hold their cache (`_cache`).
+"""
+from numba.core import config, sigutils
+from numba.core.caching import FunctionCache
+from numba.core.ccallback import CFunc
+from numba.core.registry import CPUDispatcher
+from numba.core.runtime import nrt
+
+
+class LoadOnlyCache(FunctionCache):
+    """Numba's function cache, loading without first refreshing the target context."""
+
+    def load_overload(self, sig, target_context):
+        nrt.rtsys.initialize(target_context)
+        with self._guard_against_spurious_io_errors():
+            return self._load_overload(sig, target_context)
+
+
+def njit_with(dispatcher_class, **options):
+    """`numba.njit(**options)` making a `dispatcher_class` (a CPUDispatcher subclass) whose
+    cache, with cache=True, is a LoadOnlyCache; under NUMBA_DISABLE_JIT the plain Python
+    function, as njit does."""
+    cache = options.pop("cache", False)
+    targetoptions = dict(options, nopython=True)
+
+    def wrap(py_func):
+        if config.DISABLE_JIT:
+            return py_func
+        dispatcher = dispatcher_class(py_func=py_func, locals={}, targetoptions=targetoptions)
+        if cache:
+            dispatcher._cache = LoadOnlyCache(py_func)
+        return dispatcher
+    return wrap
+
+
+def program_njit(**options):
+    """`numba.njit(**options)` for a generated program (the function an executable calls)."""
+    return njit_with(CPUDispatcher, **options)
+
+
+def cached_cfunc(sig):
+    """`numba.cfunc(sig, cache=True)` with a LoadOnlyCache."""
+    def wrap(py_func):
+        callback = CFunc(py_func, sigutils.normalize_signature(sig), locals={}, options={})
+        callback._cache = LoadOnlyCache(py_func)
+        callback.compile()
+        return callback
+    return wrap
