@@ -88,6 +88,50 @@ def test_random_cases_draw_the_same_numbers(name):
                                    rtol=2e-6, atol=2e-6, err_msg=k)
 
 
+def test_generated_code_leaves_numpy_functions_to_cached_kernels():
+    """np.where, np.concatenate, np.broadcast_to, np.array and x.ravel() in generated code
+    made Numba compile their implementations again in every new process (np.where alone:
+    2 s of the char LSTM example's 27 s of first runs); cached kernels do that work. ravel
+    stays only for the views results are written through (kernels.flat's docstring). The
+    graph covers every op that used them: a scalar-index Gather, UnsortedSegmentSum, an
+    integer Mean, a broadcasting batched MatMul, a growing TensorArray, and a loop nested
+    in a loop that reads a variable (its inner function's check and variable ids)."""
+    def build(tf):
+        x = tf.placeholder(tf.float32, [4, 3], name="x")
+        i = tf.placeholder(tf.int32, [], name="i")
+        ids = tf.placeholder(tf.int32, [4], name="ids")
+        m = tf.placeholder(tf.int32, [2, 3], name="m")
+        p = tf.placeholder(tf.float32, [2, 1, 3, 4], name="p")
+        q = tf.placeholder(tf.float32, [1, 5, 4, 2], name="q")
+        v = tf.get_variable("v", [3], initializer=tf.ones_initializer())
+        ta = tf.TensorArray(tf.float32, size=0, dynamic_size=True)
+
+        def outer(k, ta):
+            inner = tf.while_loop(lambda j, a: j < k, lambda j, a: (j + 1, a + v),
+                                  (0, tf.zeros([3])))[1]
+            return k + 1, ta.write(k, inner * tf.cast(k, tf.float32))
+        _, ta = tf.while_loop(lambda k, ta: k < 4, outer, (0, ta))
+        fetches = {"gather": tf.gather(x, i), "segments": tf.unsorted_segment_sum(x, ids, 3),
+                   "mean": tf.reduce_mean(m, axis=1), "bmm": tf.matmul(p, q),
+                   "grown": ta.stack()}
+        rng = np.random.RandomState(0)
+        return fetches, {x: rng.randn(4, 3), i: 2, ids: [0, -1, 2, 0],
+                         m: [[-7, -1, 1], [5, 2, 1]], p: rng.randn(2, 1, 3, 4),
+                         q: rng.randn(1, 5, 4, 2)}
+    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+    graph = tf.Graph()
+    with graph.as_default():
+        fetches, feed = build(tf)
+        with tf.Session("cpu", graph=graph) as sess:
+            source = sess.lower(fetches, feed).compile("cpu").source()
+    assert "kernels.first_at_least(" in source and "kernels.grow_rows(" in source
+    assert "kernels.callee_ids(" in source
+    for call in ("np.where(", "np.concatenate(", "np.broadcast_to(", "np.array("):
+        assert call not in source, call
+    ravels = [line for line in source.splitlines() if ".ravel()" in line]
+    assert all(re.fullmatch(r"\s*\w+_flat = \w+\.ravel\(\)", line) for line in ravels), ravels
+
+
 # Every RNN and control-flow parity case also runs on the cpu target (tests/conftest.py runs
 # the whole suite on both targets), against TF's goldens. Ragged TensorArrays (elements of
 # different shapes, infer_shape=False) are not supported by the cpu target's dense buffers:

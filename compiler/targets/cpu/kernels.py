@@ -236,6 +236,29 @@ def first_out_of_range(indices, limit):
 
 
 @kernel_njit(cache=True)
+def callee_ids(ids, check_base, var_indices):
+    """The `ids` of a function called from an outlined function (outline._ids_arg): its
+    checks numbered from ids[0] + check_base, then the init-flag indices of its variables
+    (var_indices, a non-empty tuple: positions in the caller's own ids)."""
+    out = np.empty(1 + len(var_indices), np.int64)
+    out[0] = ids[0] + check_base
+    for k in range(len(var_indices)):
+        out[k + 1] = ids[var_indices[k] + 1]
+    return out
+
+
+@kernel_njit(cache=True)
+def first_at_least(indices, limit):
+    """Flat position of the first index >= limit, or -1 (UnsortedSegmentSum drops negative
+    ids instead of failing)."""
+    flat = indices.ravel()
+    for i in range(flat.size):
+        if flat[i] >= limit:
+            return i
+    return -1
+
+
+@kernel_njit(cache=True)
 def gather_rows(params, indices):
     """params [n, m] (already 2-D), indices 1-D, checked: out[i] = params[indices[i]]."""
     out = np.empty((indices.size, params.shape[1]), params.dtype)
@@ -449,8 +472,33 @@ def contiguous(x):
 
 
 @kernel_njit(cache=True)
+def flat(x):
+    """x as one dimension, to read from (a view of a C-contiguous x, else a copy). A kernel,
+    not `x.ravel()` in generated code: Numba compiles ravel's implementation in every
+    process for every array type, ~50 ms each; a kernel is compiled once per type and
+    cached. Never to write through: Numba's dead-code elimination (after inlining, and in
+    parallel=True functions) knows that ravel's result aliases its argument, not that a
+    kernel's does, and drops stores into an array it believes is unused."""
+    return np.ascontiguousarray(x).ravel()
+
+
+@kernel_njit(cache=True)
 def reshape(x, shape):
     return np.ascontiguousarray(x).reshape(shape)
+
+
+@kernel_njit(cache=True)
+def broadcast_copy(x, shape):
+    """x broadcast to `shape`, as a new C-contiguous array."""
+    return np.ascontiguousarray(np.broadcast_to(x, shape))
+
+
+@kernel_njit(cache=True)
+def grow_rows(x, rows):
+    """x with zero rows appended up to `rows` rows (a TensorArray growing)."""
+    out = np.zeros((rows,) + x.shape[1:], x.dtype)
+    out[:x.shape[0]] = x
+    return out
 
 
 @kernel_njit(cache=True)

@@ -105,7 +105,7 @@ def lower_reduction(e, node, ins):
         count = e.assign("count", red)
         if dt.is_integer:
             n = e.assign("count", "%s(max(%s, 1))" % (NP_DTYPE[dt], count))
-            res = e.assign("mean", "np.where(%s < 0, -((-%s) // %s), %s // %s)" % (res, res, n, res, n))
+            res = e.assign("mean", "kernels.truncate_div_array(%s, %s)" % (res, n))
         else:
             res = e.assign("mean", "(%s / %s(%s)).astype(%s)" % (res, NP_DTYPE[dt], count, NP_DTYPE[dt]))
     if rank(out) == 0:
@@ -173,9 +173,9 @@ def _batched_matmul(e, node, ins):
     perm = tuple(range(r - 2)) + (r - 1, r - 2)
     ae = e.assign("mm_ta", transposed(ins[0], perm)) if ta else ins[0]
     be = e.assign("mm_tb", transposed(ins[1], perm)) if tb else ins[1]
-    av = e.assign("mm_a", "kernels.contiguous(np.broadcast_to(%s, %s + %s.shape[-2:]))" % (
+    av = e.assign("mm_a", "kernels.broadcast_copy(%s, %s + %s.shape[-2:])" % (
         ae, _batch_shape(e, node), ae))
-    bv = e.assign("mm_b", "kernels.contiguous(np.broadcast_to(%s, %s + %s.shape[-2:]))" % (
+    bv = e.assign("mm_b", "kernels.broadcast_copy(%s, %s + %s.shape[-2:])" % (
         be, _batch_shape(e, node), be))
     nb = e.assign("mm_n", " * ".join("%s.shape[%d]" % (av, i) for i in range(r - 2)))
     a3 = e.assign("mm_a3", "%s.reshape((%s, %s.shape[-2], %s.shape[-1]))" % (av, nb, av, av))
@@ -217,7 +217,7 @@ def lower_reshape(e, node, ins):
         e.fail_if("%s.size != 1" % ins[0], node, "InvalidArgumentError",
                   lambda v: "Input to reshape is a tensor with %d values, but the requested shape has 1"
                   % v[0], ["%s.size" % ins[0]])
-        return [e.assign(_out(node), "%s.ravel()[0]" % ins[0])]
+        return [e.assign(_out(node), "kernels.flat(%s)[0]" % ins[0])]
     if out.shape.is_fully_defined():
         dims = [str(d) for d in out.shape.dims]
     else:
@@ -241,7 +241,7 @@ def lower_expand_squeeze(e, node, ins):
     out = node.outputs[0]
     x = node.inputs[0]
     if rank(out) == 0:
-        return [e.assign(_out(node), "%s.ravel()[0]" % ins[0])]
+        return [e.assign(_out(node), "kernels.flat(%s)[0]" % ins[0])]
     if rank(x) == 0:
         return [e.assign(_out(node), "kernels.full(%s, %s)" % (_tuple(["1"] * rank(out)), ins[0]))]
     if out.shape.is_fully_defined():
@@ -402,7 +402,7 @@ def lower_strided_slice_grad(e, node, ins):
     dy = ins[4]
     if all(":" not in p for p in plain) and len(plain) == r:
         e.line("%s[%s] = %s" % (zeros, _index_expr(plain), dy if rank(node.inputs[4]) == 0
-                                else "%s.ravel()[0]" % dy))
+                                else "kernels.flat(%s)[0]" % dy))
         return [zeros]
     view = e.assign("view", "%s[%s]" % (zeros, _index_expr(plain)) if plain else zeros)
     src = dy if rank(node.inputs[4]) else "kernels.full(1, %s)" % dy

@@ -132,6 +132,7 @@ def _nest(e, producer, leaves, ones, results, stores, shape, flat, outer):
     """The loop nest itself, its outermost loop over `outer` (range or prange)."""
     if flat:
         reader = _flat_reader(e, leaves, ones)
+        # ravel, not kernels.flat: writes go through these views (see kernels.flat)
         targets = [e.assign(x + "_flat", "%s.ravel()" % x) for x in results]
         header = ["for i in %s(%d):" % (outer, int(np.prod(shape)))]
     else:
@@ -215,7 +216,7 @@ def _flat_reader(e, leaves, ones):
     flat = {}
     for v in leaves:
         if rank(v) > 0 and v.id not in ones and v.id not in flat:
-            flat[v.id] = e.assign("flat_" + (v.name or "x"), "%s.ravel()" % e.expr(v))
+            flat[v.id] = e.assign("flat_" + (v.name or "x"), "kernels.flat(%s)" % e.expr(v))
     return lambda v, point: "%s[i]" % flat[v.id] if v.id in flat else _leaf(e, v, ones)
 
 

@@ -126,18 +126,18 @@ def lower_gather(e, node, ins):
     params, indices = node.inputs
     axis = node.attrs.get("axis", 0) % rank(params)
     bad = e.assign("bad", "kernels.first_out_of_range(%s, %s.shape[%d])" % (
-        ins[1] if rank(indices) else "np.array([%s])" % ins[1], ins[0], axis))
-    flat_idx = ins[1] if rank(indices) else "np.array([%s])" % ins[1]
+        ins[1] if rank(indices) else "kernels.full((1,), %s)" % ins[1], ins[0], axis))
+    flat_idx = ins[1] if rank(indices) else "kernels.full((1,), %s)" % ins[1]
     e.fail_if("%s >= 0" % bad, node, "InvalidArgumentError",
               lambda v: "indices[%d] = %d is not in [0, %d)" % (v[0], v[1], v[2]),
-              [bad, "%s.ravel()[%s]" % (flat_idx, bad), "%s.shape[%d]" % (ins[0], axis)])
+              [bad, "kernels.flat(%s)[%s]" % (flat_idx, bad), "%s.shape[%d]" % (ins[0], axis)])
     r = rank(params)
     pd = ["%s.shape[%d]" % (ins[0], i) for i in range(r)]
     before = " * ".join(["1"] + pd[:axis])
     after = " * ".join(["1"] + pd[axis + 1:])
     p3 = e.assign("g_params", "kernels.reshape(%s, (%s, %s.shape[%d], %s))" % (
         ins[0], before, ins[0], axis, after))
-    idx = e.assign("g_idx", "kernels.contiguous(%s).ravel().astype(np.int64)" % flat_idx)
+    idx = e.assign("g_idx", "kernels.flat(%s).astype(np.int64)" % flat_idx)
     res = e.assign("g", "kernels.gather_mid(%s, %s)" % (p3, idx))
     out_dims = pd[:axis] + ["%s.shape[%d]" % (ins[1], i) for i in range(rank(indices))] + pd[axis + 1:]
     if not out_dims:
@@ -148,15 +148,15 @@ def lower_gather(e, node, ins):
 @lowering("UnsortedSegmentSum")
 def lower_segment_sum(e, node, ins):
     data, ids, num = node.inputs
-    bad = e.assign("bad", "kernels.first_out_of_range(np.where(%s < 0, 0, %s), %s)" % (ins[1], ins[1], ins[2]))
+    bad = e.assign("bad", "kernels.first_at_least(%s, %s)" % (ins[1], ins[2]))
     e.fail_if("%s >= 0" % bad, node, "InvalidArgumentError",
               lambda v: "segment_ids[%d] = %d is out of range [0, %d)" % (v[0], v[1], v[2]),
-              [bad, "%s.ravel()[%s]" % (ins[1], bad), ins[2]])
+              [bad, "kernels.flat(%s)[%s]" % (ins[1], bad), ins[2]])
     k = rank(ids)
     r = rank(data)
     tail = " * ".join(["1"] + ["%s.shape[%d]" % (ins[0], i) for i in range(k, r)])
     d2 = e.assign("seg_data", "kernels.reshape(%s, (%s.size, %s))" % (ins[0], ins[1], tail))
-    res = e.assign("seg", "kernels.segment_sum(%s, kernels.contiguous(%s).ravel(), %s)" % (d2, ins[1], ins[2]))
+    res = e.assign("seg", "kernels.segment_sum(%s, kernels.flat(%s), %s)" % (d2, ins[1], ins[2]))
     # int64 like the shape entries: Numba rejects a reshape tuple mixing int32 and int64.
     dims = ["np.int64(%s)" % ins[2]] + ["%s.shape[%d]" % (ins[0], i) for i in range(k, r)]
     return [e.assign(_out(node), "%s.reshape((%s,))" % (res, ", ".join(dims)))]

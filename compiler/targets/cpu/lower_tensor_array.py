@@ -163,10 +163,9 @@ def _grow(e, ta, needed):
     """Double the capacity (at least to `needed`), keeping what was written; size = needed."""
     cap = e.assign("ta_cap", "max(%s, 2 * %s.shape[0])" % (needed, ta.written))
     for mask in (ta.written, ta.cleared):
-        e.line("%s = np.concatenate((%s, kernels.zeros(%s - %s.shape[0], np.bool_)))" % (mask, mask, cap, mask))
+        e.line("%s = kernels.grow_rows(%s, %s)" % (mask, mask, cap))
     with e.block("if %s.shape[0] > 0:" % ta.buf):
-        e.line("%s = np.concatenate((%s, kernels.zeros((%s - %s.shape[0],) + %s.shape[1:], %s)))" % (
-            ta.buf, ta.buf, cap, ta.buf, ta.buf, NP_DTYPE[ta.dtype]))
+        e.line("%s = kernels.grow_rows(%s, %s)" % (ta.buf, ta.buf, cap))
     e.line("%s = np.int64(%s)" % (ta.size, needed))
 
 
@@ -212,7 +211,7 @@ def lower_gather(e, node, ins):
     ta = ins[0]
     base = e.kernel_checks(node, _gather_checks(ta))
     rows = e.fresh("ta_rows")
-    e.line("%s = kernels.ta_gather(%s, kernels.contiguous(%s).ravel(), %s, %s, %s, %s, err_i, err_f, %s)" % (
+    e.line("%s = kernels.ta_gather(%s, kernels.flat(%s), %s, %s, %s, %s, err_i, err_f, %s)" % (
         rows, ", ".join(ta.parts()), ins[1], ta.attrs.get("clear_after_read", True),
         not ta.attrs["static_shape"].is_fully_defined(), ta.attrs.get("identical_element_shapes", True),
         bool(ta.rank) and not ta.attrs.get("aggregate"), base))
@@ -224,7 +223,7 @@ def lower_scatter(e, node, ins):
     """kernels.ta_scatter: each element's checks and store (a gradient array adds)."""
     ta = ins[0]
     base = e.kernel_checks(node, _scatter_checks(ta, (node.inputs[2].shape.ndims or 1) - 1))
-    e.line("%s = kernels.ta_scatter(%s, kernels.contiguous(%s).ravel(), %s, %s, %s, err_i, err_f, %s)" % (
+    e.line("%s = kernels.ta_scatter(%s, kernels.flat(%s), %s, %s, %s, err_i, err_f, %s)" % (
         ", ".join(ta.parts()), ", ".join(ta.parts()), ins[1], ins[2], bool(ta.attrs.get("dynamic_size")),
         bool(ta.attrs.get("aggregate")), base))
     return [ta]
@@ -249,7 +248,7 @@ def lower_concat(e, node, ins):
 @lowering("TensorArraySplit")
 def lower_split(e, node, ins):
     ta = ins[0]
-    lengths = e.assign("ta_len", "kernels.contiguous(%s).ravel()" % ins[2])
+    lengths = e.assign("ta_len", "kernels.flat(%s)" % ins[2])
     bad = e.assign("ta_bad", "np.argmax(%s != %s[0]) if %s.size else 0" % (lengths, lengths, lengths))
     uneven = "%s.size > 0 and %s[%s] != %s[0]" % (lengths, lengths, bad, lengths)
     if ta.attrs.get("identical_element_shapes", True):

@@ -156,8 +156,10 @@ def _ids_arg(e, check_base, var_indices):
     caller they depend on its own `ids`: made once on entry, not at each call."""
     if e.parent is None:
         return e.const(np.array([check_base] + var_indices, np.int64), dtypes.int64, "ids")
-    return e.on_entry("callee_ids", "np.array([ids[0] + %d%s], np.int64)" % (
-        check_base, "".join(", ids[%d]" % (k + 1) for k in var_indices)))
+    if not var_indices:
+        return e.on_entry("callee_ids", "kernels.full((1,), ids[0] + %d)" % check_base)
+    return e.on_entry("callee_ids", "kernels.callee_ids(ids, %d, (%s))" % (
+        check_base, "".join("%d, " % k for k in var_indices)))
 
 
 # An outlined function's 1-D constants of at most this many elements are passed packed.
