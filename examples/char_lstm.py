@@ -21,9 +21,10 @@ at a time, from a second (batch 1, one step) graph sharing the trained variables
     RNNGRAPH_CACHE_DIR=$(mktemp -d) python examples/char_lstm.py   # time a cold compile
 
 With the defaults (800 steps, batch 32 x 50, one LSTMCell(128)) on a 2-core machine: about
-70 s the first time (35 s of it compiling the training program; the compiled programs are
-cached in $RNNGRAPH_CACHE_DIR, default ~/.cache/rnngraph) and about 25 s afterwards, up to
-2.5 minutes and 40 s when other work shares the cores. The loss falls from ln(vocabulary) =
+47 s the first time (36 s of it compiling the programs and the kernels they call; both are
+cached, the programs in $RNNGRAPH_CACHE_DIR, default ~/.cache/rnngraph), about 11 s
+afterwards, and 29 s with an empty RNNGRAPH_CACHE_DIR (kernels cached); more when other
+work shares the cores. The loss falls from ln(vocabulary) =
 4.56 to about 1.4 nats/char (held-out 1.27). The last lines print where the time went.
 
 Checkpoints go to --checkpoint-dir, by default `<system temp dir>/rnngraph_char_lstm`
