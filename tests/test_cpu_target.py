@@ -95,7 +95,9 @@ def test_generated_code_leaves_numpy_functions_to_cached_kernels():
     stays only for the views results are written through (kernels.flat's docstring). The
     graph covers every op that used them: a scalar-index Gather, UnsortedSegmentSum, an
     integer Mean, a broadcasting batched MatMul, a growing TensorArray, and a loop nested
-    in a loop that reads a variable (its inner function's check and variable ids)."""
+    in a loop that reads a variable (its inner function's check and variable ids); a
+    SumToShape whose shapes are known only at run time (its target was an np.array) is
+    covered by the gradient parity cases of loops with unknown shapes."""
     def build(tf):
         x = tf.placeholder(tf.float32, [4, 3], name="x")
         i = tf.placeholder(tf.int32, [], name="i")

@@ -566,7 +566,7 @@ def set_index(buf, i, value):
 
 @kernel_njit(cache=True)
 def sum_to_shape(x, target):
-    """x summed down to `target` (int64, x's rank, 1 where x was broadcast), flat: the
+    """x summed down to `target` (int64s, x's rank, 1 where x was broadcast), flat: the
     gradient of broadcasting when the shapes are only known at run time. Returns
     (flat result, ok); ok is False when target does not broadcast to x's shape."""
     r = x.ndim

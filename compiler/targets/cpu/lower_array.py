@@ -415,8 +415,10 @@ def _sum_to_run_time_shape(e, node, ins):
     r, lead = rank(node.inputs[0]), rank(node.inputs[0]) - rank(node.outputs[0])
     if lead < 0:
         raise NotImplementedError("SumToShape (%s) to a higher rank" % node.name)
-    target = e.assign("target", "np.array(%s, np.int64)" % _tuple(
-        ["1"] * lead + ["%s[%d]" % (ins[1], i) for i in range(r - lead)]))
+    # a tuple of int64 (the kernel indexes it by position; never empty: a scalar x is
+    # summed as a 1-element array)
+    target = e.assign("target", _tuple(["1"] * max(lead, 1 - r) + [
+        "np.int64(%s[%d])" % (ins[1], i) for i in range(r - lead)]))
     src = ins[0] if r else "kernels.full(1, %s)" % ins[0]
     flat = e.assign("summed", "kernels.sum_to_shape(%s, %s)" % (src, target))
     e.fail_if("not %s[1]" % flat, node, "InvalidArgumentError",
