@@ -22,10 +22,18 @@ from numba.core.registry import CPUDispatcher
 from numba.core.runtime import nrt
 
 
+# The internals the load relies on (a Numba without them gets its own load_overload).
+_LOAD_ONLY = all(hasattr(FunctionCache, name) for name in
+                 ("_load_overload", "_guard_against_spurious_io_errors")) and \
+    hasattr(nrt.rtsys, "initialize")
+
+
 class LoadOnlyCache(FunctionCache):
     """Numba's function cache, loading without first refreshing the target context."""
 
     def load_overload(self, sig, target_context):
+        if not _LOAD_ONLY:
+            return super().load_overload(sig, target_context)
         nrt.rtsys.initialize(target_context)
         with self._guard_against_spurious_io_errors():
             return self._load_overload(sig, target_context)
