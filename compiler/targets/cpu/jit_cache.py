@@ -9,8 +9,10 @@ cached machine code needs none of it, only the symbols of Numba's runtime (NRT) 
 code calls. `LoadOnlyCache` initializes the NRT and loads. A miss still compiles through
 Numba's compiler, which refreshes the context itself before it starts.
 
-BLAS and LAPACK need no import here either: Numba's helpers (numba_xxgemm, the one the
-kernels call) import scipy's cython_blas on their first call, taking the GIL to do so.
+BLAS and LAPACK need no import here either: Numba's helpers (numba_xxgemm, which
+kernels.gemm_into calls when PANEL_PRODUCTS is off, and the LAPACK ones behind kernels.qr)
+import scipy's cython modules on their first call, taking the GIL to do so (an orthogonal
+initializer's cached program, whose Qr calls LAPACK, loads and runs in a fresh process).
 
 Touches Numba internals: FunctionCache._load_overload and the NRT's initialize; how a
 dispatcher and a C callback hold their cache (`_cache`).
