@@ -261,6 +261,29 @@ def test_cache_reused_by_a_new_process_and_survives_corruption(tmp_path):
     assert third[0] == first[0]
 
 
+def test_a_cached_program_calling_lapack_runs_in_a_new_process(tmp_path):
+    """jit_cache.py loads cached machine code without Numba's lowerings (nor SciPy's linalg
+    they import); an orthogonal initializer's program calls LAPACK (kernels.qr), whose
+    helper imports SciPy itself on first use: the second process loads the program from
+    the cache, runs it, and gets an orthogonal matrix again."""
+    script = textwrap.dedent("""
+        import sys, numpy as np
+        sys.path.insert(0, %r)
+        import rnngraph as tf
+        w = tf.get_variable("w", [6, 4], tf.float64, initializer=tf.orthogonal_initializer())
+        with tf.Session("cpu") as s:
+            s.run(tf.global_variables_initializer())
+            v = s.run(w)
+        print(bool(np.allclose(v.T @ v, np.eye(4))))
+    """ % REPO)
+    env = dict(os.environ, RNNGRAPH_CACHE_DIR=str(tmp_path), RNNGRAPH_INTERPRET_FIRST="0")
+    for _ in range(2):
+        out = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True, text=True)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == ["True"]
+    assert any(f.endswith(".nbi") for f in os.listdir(tmp_path / "__pycache__"))
+
+
 def test_program_calls_its_outlined_loops_through_entry_points_also_when_cached(tmp_path):
     """native_call.py: a program with two loops calls them, and its large kernels (the
     TensorArrays' scatter and gather, the transposes), through its `fptrs` table (a slot per
