@@ -89,13 +89,14 @@ def test_random_cases_draw_the_same_numbers(name):
 
 
 def test_generated_code_leaves_numpy_functions_to_cached_kernels():
-    """np.where, np.concatenate, np.broadcast_to, np.array and x.ravel() in generated code
-    made Numba compile their implementations again in every new process (np.where alone:
-    2 s of the char LSTM example's 27 s of first runs); cached kernels do that work. ravel
-    stays only for the views results are written through (kernels.flat's docstring). The
-    graph covers every op that used them: a scalar-index Gather, UnsortedSegmentSum, an
-    integer Mean, a broadcasting batched MatMul, a growing TensorArray, and a loop nested
-    in a loop that reads a variable (its inner function's check and variable ids); a
+    """np.where, np.concatenate, np.broadcast_to, np.array, np.empty_like and x.ravel() in
+    generated code made Numba compile their implementations again in every new process
+    (np.where alone: 2 s of the char LSTM example's 27 s of first runs); cached kernels do
+    that work. ravel stays only for the views results are written through (kernels.flat's
+    docstring). The graph covers every op that used them: a scalar-index Gather,
+    UnsortedSegmentSum, ReverseSequence, an integer Mean, a broadcasting batched MatMul, a
+    growing TensorArray, and a loop nested in a loop that reads a variable (its inner
+    function's check and variable ids); a
     SumToShape whose shapes are known only at run time (its target was an np.array) is
     covered by the gradient parity cases of loops with unknown shapes."""
     def build(tf):
@@ -114,6 +115,8 @@ def test_generated_code_leaves_numpy_functions_to_cached_kernels():
             return k + 1, ta.write(k, inner * tf.cast(k, tf.float32))
         _, ta = tf.while_loop(lambda k, ta: k < 4, outer, (0, ta))
         fetches = {"gather": tf.gather(x, i), "segments": tf.unsorted_segment_sum(x, ids, 3),
+                   "reversed": tf.reverse_sequence(p[:, 0], tf.constant([2, 1], tf.int64), seq_axis=1,
+                                                   batch_axis=0),
                    "mean": tf.reduce_mean(m, axis=1), "bmm": tf.matmul(p, q),
                    "grown": ta.stack()}
         rng = np.random.RandomState(0)
@@ -128,7 +131,7 @@ def test_generated_code_leaves_numpy_functions_to_cached_kernels():
             source = sess.lower(fetches, feed).compile("cpu").source()
     assert "kernels.first_at_least(" in source and "kernels.grow_rows(" in source
     assert "kernels.callee_ids(" in source
-    for call in ("np.where(", "np.concatenate(", "np.broadcast_to(", "np.array("):
+    for call in ("np.where(", "np.concatenate(", "np.broadcast_to(", "np.array(", "np.empty_like("):
         assert call not in source, call
     ravels = [line for line in source.splitlines() if ".ravel()" in line]
     assert all(re.fullmatch(r"\s*\w+_flat = \w+\.ravel\(\)", line) for line in ravels), ravels

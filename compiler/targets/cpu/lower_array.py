@@ -566,7 +566,8 @@ def lower_reverse_sequence(e, node, ins):
     moved = e.assign("rs", transposed(ins[0], perm))
     flat = e.assign("rs3", "%s.reshape((%s.shape[0], %s.shape[1], %s))" % (
         moved, moved, moved, " * ".join(["1"] + ["%s.shape[%d]" % (moved, i) for i in range(2, r)])))
-    res = e.assign("rs_out", "kernels.reverse_sequence_2d(%s, %s, np.empty_like(%s))" % (flat, ins[1], flat))
+    res = e.assign("rs_out", "kernels.reverse_sequence_2d(%s, %s, kernels.empty(%s.shape, %s.dtype))" % (
+        flat, ins[1], flat, flat))
     back = e.assign("rs_back", "%s.reshape(%s.shape)" % (res, moved))
     inv = tuple(int(i) for i in np.argsort(perm))
     return [e.assign(_out(node), transposed(back, inv))]
