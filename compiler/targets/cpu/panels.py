@@ -17,8 +17,8 @@ The vector width follows the host: 512-bit vectors where it has AVX-512, else 25
 Any strides of `a` work (a transposed view too); `c` needs unit column stride.
 
 Programs do not link this code. The threaded product over whole panels is compiled once
-as a C callable per dtype (`@cached_cfunc`, jit_cache.py) and registered with LLVM as the symbols
-`rnngraph_panel_product_f32`/`_f64` when this module is imported; `panel_product` (what
+as a C callable per dtype (`@cached_cfunc`, jit_cache.py) and registered with LLVM as the
+symbols `rnngraph_panel_product_f32`/`_f64` when this module is imported; `panel_product` (what
 programs call, small) validates its operands, calls the symbol, and computes the last
 panel's columns, when narrower than NR, by a plain loop. Linked into every program, the
 threaded loop and its micro-kernels made each program's library 7 times larger and its
