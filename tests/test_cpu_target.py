@@ -129,7 +129,8 @@ def test_generated_code_leaves_numpy_functions_to_cached_kernels():
         fetches, feed = build(tf)
         with tf.Session("cpu", graph=graph) as sess:
             source = sess.lower(fetches, feed).compile("cpu").source()
-    assert "kernels.first_at_least(" in source and "kernels.grow_rows(" in source
+    assert re.search(r"kernels\.first_out_of_range\([^()]*, True\)", source)  # segment ids
+    assert "kernels.grow_rows(" in source
     assert "kernels.callee_ids(" in source
     for call in ("np.where(", "np.concatenate(", "np.broadcast_to(", "np.array(", "np.empty_like("):
         assert call not in source, call

@@ -226,11 +226,12 @@ def matmul_loops(a, b):
 
 # --- indexing ----------------------------------------------------------------------------------
 @kernel_njit(cache=True)
-def first_out_of_range(indices, limit):
-    """Flat position of the first index outside [0, limit), or -1."""
+def first_out_of_range(indices, limit, negatives_ok):
+    """Flat position of the first index outside [0, limit) (with negatives_ok, the first
+    index >= limit: UnsortedSegmentSum drops negative ids instead of failing), or -1."""
     flat = indices.ravel()
     for i in range(flat.size):
-        if flat[i] < 0 or flat[i] >= limit:
+        if (flat[i] < 0 and not negatives_ok) or flat[i] >= limit:
             return i
     return -1
 
@@ -245,17 +246,6 @@ def callee_ids(ids, check_base, var_indices):
     for k in range(len(var_indices)):
         out[k + 1] = ids[var_indices[k] + 1]
     return out
-
-
-@kernel_njit(cache=True)
-def first_at_least(indices, limit):
-    """Flat position of the first index >= limit, or -1 (UnsortedSegmentSum drops negative
-    ids instead of failing)."""
-    flat = indices.ravel()
-    for i in range(flat.size):
-        if flat[i] >= limit:
-            return i
-    return -1
 
 
 @kernel_njit(cache=True)
@@ -963,10 +953,10 @@ def ta_scatter(buf, written, cleared, size, idx, values, dynamic, aggregate, err
             if not dynamic:
                 _ta_fail(err_i, err_f, base + 2, i, size)
             cap = max(i + 1, 2 * written.shape[0])
-            written = np.concatenate((written, np.zeros(cap - written.shape[0], np.bool_)))
-            cleared = np.concatenate((cleared, np.zeros(cap - cleared.shape[0], np.bool_)))
+            written = grow_rows(written, cap)
+            cleared = grow_rows(cleared, cap)
             if buf.shape[0] > 0:
-                buf = np.concatenate((buf, np.zeros((cap - buf.shape[0],) + buf.shape[1:], buf.dtype)))
+                buf = grow_rows(buf, cap)
             size = i + 1
         if not aggregate and (written[i] or cleared[i]):
             _ta_fail(err_i, err_f, base + 3, i, 0)

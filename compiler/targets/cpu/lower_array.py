@@ -557,7 +557,7 @@ def lower_reverse_sequence(e, node, ins):
     e.fail_if("%s.shape[0] != %s.shape[%d]" % (ins[1], ins[0], ba), node, "InvalidArgumentError",
               lambda v, ba=ba: "len(seq_lens) != input.dims(%d), (%d vs. %d)" % (ba, v[0], v[1]),
               ["%s.shape[0]" % ins[1], "%s.shape[%d]" % (ins[0], ba)])
-    bad = e.assign("bad", "kernels.first_out_of_range(%s, %s.shape[%d] + 1)" % (ins[1], ins[0], sa))
+    bad = e.assign("bad", "kernels.first_out_of_range(%s, %s.shape[%d] + 1, False)" % (ins[1], ins[0], sa))
     e.fail_if("%s >= 0" % bad, node, "InvalidArgumentError",
               lambda v, sa=sa: "seq_lens(%d) = %d is outside [0, %d] (input.dims(%d))" % (v[0], v[1], v[2], sa),
               [bad, "%s[%s]" % (ins[1], bad), "%s.shape[%d]" % (ins[0], sa)])

@@ -125,7 +125,7 @@ def lower_assert(e, node, ins):
 def lower_gather(e, node, ins):
     params, indices = node.inputs
     axis = node.attrs.get("axis", 0) % rank(params)
-    bad = e.assign("bad", "kernels.first_out_of_range(%s, %s.shape[%d])" % (
+    bad = e.assign("bad", "kernels.first_out_of_range(%s, %s.shape[%d], False)" % (
         ins[1] if rank(indices) else "kernels.full((1,), %s)" % ins[1], ins[0], axis))
     flat_idx = ins[1] if rank(indices) else "kernels.full((1,), %s)" % ins[1]
     e.fail_if("%s >= 0" % bad, node, "InvalidArgumentError",
@@ -148,7 +148,7 @@ def lower_gather(e, node, ins):
 @lowering("UnsortedSegmentSum")
 def lower_segment_sum(e, node, ins):
     data, ids, num = node.inputs
-    bad = e.assign("bad", "kernels.first_at_least(%s, %s)" % (ins[1], ins[2]))
+    bad = e.assign("bad", "kernels.first_out_of_range(%s, %s, True)" % (ins[1], ins[2]))
     e.fail_if("%s >= 0" % bad, node, "InvalidArgumentError",
               lambda v: "segment_ids[%d] = %d is out of range [0, %d)" % (v[0], v[1], v[2]),
               [bad, "kernels.flat(%s)[%s]" % (ins[1], bad), ins[2]])
