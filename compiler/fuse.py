@@ -11,15 +11,24 @@ A node joins the group of its consumers when:
   LSTM step writes both its new c and its new h in one loop);
 - each elementwise consumer in the group has its shape exactly (members are never
   broadcast, so no member is computed more than once per point it is read at).
+Consumers in several groups merge those groups when they can run as one loop (same loop
+shape, nothing in between that writes state or reads their outputs early). When they
+cannot, the earliest group computes the node as an extra output and the later ones read
+it: in a static RNN's gradient program each step's forward cell values are also read by
+the backward pass, and its whole forward step is still one loop.
 A Concat of equal-shaped member outputs can be a group's root (a sink): the members are
 written at their offsets in the concatenated array (the backward step of a cell writes its
 four gate gradients into the one array the weight gradient multiplies). A sink is only
 ever an output: it roots its own group, and groups do not merge when one reads another's
-sink (the array is complete only after the loop).
+sink (the array is complete only after the loop). A sink whose inputs are not all made in
+its group leaves it and copies them after the loop, which writes them as outputs.
 
 Integer division and negative integer powers keep their own nodes (their checks must run
 first). A group of one elementwise node stays that node (lowered as a one-op loop); a group
 without an elementwise member (Slices, a Concat) is dissolved: views and copies are cheaper.
+Every group runs where its root was (a demoted sink's group, just before the Concat), as a
+loop or, when it is not one, as its nodes in their order: so a node that joined an earlier
+group as an extra output is computed before the later groups that read it.
 """
 from rnngraph.primitives.elementwise import BINARY, UNARY
 
@@ -131,21 +140,25 @@ def fuse(fn):
             group.members.append(node)
             group.start = prog.position[node.id]
         group_of[node.id] = group
-    groups = {id(g): g for g in group_of.values() if _worth_a_loop(g)}
+    for group in {id(g): g for g in group_of.values()}.values():
+        _demote_partial_sink(group, group_of)
+    runs_here = {}  # position -> what runs there: a group's loop, or its nodes as they were
+    for group in {id(g): g for g in group_of.values()}.values():
+        runs_here[group.position] = [_fused_node(group, prog.position)] if _worth_a_loop(group) \
+            else sorted(group.members, key=lambda m: prog.position[m.id])
     new_nodes = []
-    for node in fn.nodes:
-        group = group_of.get(node.id)
-        if group is None or id(group) not in groups:
+    for i, node in enumerate(fn.nodes):
+        new_nodes.extend(runs_here.get(i, ()))
+        if node.id not in group_of:
             new_nodes.append(node)
-        elif prog.position[node.id] == group.position:  # the last root: emitted here
-            new_nodes.append(_fused_node(group, prog.position))
     fn.nodes = new_nodes
     return fn
 
 
 def _group_to_join(node, elementwise, prog, group_of):
     """The group `node` joins (see the module docstring), merging the groups of its
-    consumers when they are several; or None."""
+    consumers when they are several and can run as one loop; when they cannot, the earliest
+    of them computes it and the later ones read it as a leaf. Or None."""
     out = node.outputs[0]
     users = prog.readers.get(out.id, [])
     inside = [u for u in users if u is not None and u.id in group_of]
@@ -155,27 +168,38 @@ def _group_to_join(node, elementwise, prog, group_of):
     for u in inside:
         if all(group_of[u.id] is not g for g in groups):
             groups.append(group_of[u.id])
-    if len(groups) > 1 and not _mergeable(groups, prog, group_of):
+    if len(groups) == 1 or _mergeable(groups, prog, group_of):
+        target, joined = max(groups, key=lambda g: g.position), groups
+    else:
+        target = min(groups, key=lambda g: g.position)
+        joined = [target]
+        if any(u.type == "Concat" and group_of[u.id] is not target for u in inside):
+            return None  # a sink's group is a loop only with all of its inputs inside
+    if not prog.clean(prog.position[node.id], min(g.start for g in joined)):
         return None
-    last = max(groups, key=lambda g: g.position)
-    here = prog.position[node.id]
-    if not prog.clean(here, min(g.start for g in groups)):
-        return None
+    members = {m.id for g in joined for m in g.members}
     for u in inside:  # a Slice reads any shape; a sink and elementwise work read their own
-        need = last.loop_shape if u.type == "Concat" else None if u.type == "Slice" else \
+        need = target.loop_shape if u.type == "Concat" else None if u.type == "Slice" else \
             u.outputs[0].shape
-        if need is not None and out.shape != need:
+        if u.id in members and need is not None and out.shape != need:
             return None
-    outside = [u for u in users if u is None or u.id not in group_of]
-    if outside and (not elementwise or out.shape != last.loop_shape or any(
-            u is not None and prog.position[u.id] < last.position for u in outside)):
+    later = [u for u in users if u is None or u.id not in members]
+    if later and (not elementwise or out.shape != target.loop_shape or any(
+            u is not None and _runs_at(u, prog, group_of) < target.position for u in later)):
         return None
-    for g in groups:
-        if g is not last:
-            _merge(g, last, group_of)
-    if outside:
-        last.outputs.append(out)
-    return last
+    for g in joined:
+        if g is not target:
+            _merge(g, target, group_of)
+    if later:
+        target.outputs.append(out)
+    return target
+
+
+def _runs_at(node, prog, group_of):
+    """The position where `node` runs: its group's (a group runs at its last root), or its
+    own."""
+    group = group_of.get(node.id)
+    return prog.position[node.id] if group is None else group.position
 
 
 def _mergeable(groups, prog, group_of):
@@ -210,14 +234,27 @@ def _merge(group, into, group_of):
         group_of[m.id] = into
 
 
+def _demote_partial_sink(group, group_of):
+    """A Concat root whose inputs are not all made inside (one of them joined an earlier
+    group, or none) leaves its group and runs as a Concat after it: the group then writes
+    the Concat's inputs it makes, in place of the Concat's output."""
+    sink = next((m for m in group.members if m.type == "Concat"), None)
+    if sink is None:
+        return
+    produced = {m.outputs[0].id for m in group.members}
+    if all(v.id in produced for v in sink.inputs):
+        return
+    group.members.remove(sink)
+    del group_of[sink.id]
+    outputs = [v for v in sink.inputs if v.id in produced] + \
+        [v for v in group.outputs if v is not sink.outputs[0]]
+    group.outputs = list({v.id: v for v in outputs}.values())
+
+
 def _worth_a_loop(group):
     """Whether a group becomes a fused loop: it has an elementwise member and more than one
-    member, and a Concat root has all its inputs inside (it writes each of them)."""
-    members = group.members
-    if len(members) < 2 or not any(is_elementwise(m) for m in members):
-        return False
-    produced = {m.outputs[0].id for m in members}
-    return all(v.id in produced for m in members if m.type == "Concat" for v in m.inputs)
+    member."""
+    return len(group.members) >= 2 and any(is_elementwise(m) for m in group.members)
 
 
 def _fused_node(group, position):

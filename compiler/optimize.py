@@ -286,6 +286,8 @@ def prune_loops(fn):
         for node in fn.nodes:
             if node.type == "While":
                 changed |= _prune_while(node, used)
+            elif node.type == "Cond":
+                changed |= _prune_cond(node, used)
     for node in fn.nodes:
         for body in node.bodies.values():
             prune_loops(body)
@@ -333,6 +335,50 @@ def _prune_while(node, used):
     node.attrs = attrs
     dce(body)
     _prune_captures(node, len(keep), cond_uses, _used_values(body))
+    return True
+
+
+def _prune_cond(node, used):
+    """Drop the outputs of one Cond node that nothing reads (given the ids of the Values its
+    function uses), and then the captured inputs neither branch reads; returns whether
+    anything was dropped. Mostly values saved for a gradient that needs them no more: one
+    that its branch computes as a constant (a shape) reaches the gradient's branch as that
+    constant (specialize._cond_specs), so the forward Cond need not return it. A Cond whose
+    dropped outputs would take a stateful node with them is left as it is."""
+    n = len(node.attrs["output_specs"])
+    saved = node.attrs.get("saved") or []
+    keep = [i for i, v in enumerate(node.outputs) if v.id in used]
+    if len(keep) == len(node.outputs):
+        return False
+    kept = {}
+    for name in ("then_branch", "else_branch"):
+        body = node.bodies[name]
+        own = [n + k for k, (b, _) in enumerate(saved) if b == name]  # its saved, in order
+        of_output = dict(zip(list(range(n)) + own, body.outputs))
+        kept[name] = [of_output[i] for i in keep if i in of_output]
+        dropped = _needed_nodes(body, body.outputs) - _needed_nodes(body, kept[name])
+        if any(nd.prim.stateful for nd in body.nodes if nd.id in dropped):
+            return False
+    node.outputs = [node.outputs[i] for i in keep]
+    for i, v in enumerate(node.outputs):
+        v.index = i
+    attrs = dict(node.attrs, output_specs=[node.attrs["output_specs"][i] for i in keep if i < n])
+    attrs["saved"] = [saved[i - n] for i in keep if i >= n]
+    if not attrs["saved"]:
+        del attrs["saved"]
+    node.attrs = attrs
+    inputs = [node.inputs[0]]
+    first = 1
+    for name in ("then_branch", "else_branch"):
+        body = node.bodies[name]
+        body.outputs = kept[name]
+        dce(body)
+        uses = _used_values(body)
+        args = [j for j, a in enumerate(body.args) if a.id in uses]
+        inputs += [node.inputs[first + j] for j in args]
+        first += len(body.args)
+        body.args = [body.args[j] for j in args]
+    node.inputs = inputs
     return True
 
 

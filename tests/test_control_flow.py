@@ -197,6 +197,19 @@ def test_cond_with_operation_outputs(sess):
     assert sess.run(v) == 7
 
 
+def test_cond_run_for_its_effect_assigns_what_its_unread_outputs_return(sess):
+    """The Cond's outputs are read by nothing when only the op runs; the compiler drops
+    unread Cond outputs (optimize._prune_cond), but never the assignments making them."""
+    v = tf.Variable(0.0, name="v")
+    p = tf.placeholder(tf.bool, [])
+    r = tf.cond(p, lambda: tf.assign(v, 7.0) * 2.0, lambda: tf.assign_add(v, 1.0))
+    sess.run(v.initializer)
+    sess.run(r.op, {p: True})
+    assert sess.run(v) == 7.0
+    sess.run(r.op, {p: False})
+    assert sess.run(v) == 8.0
+
+
 def test_case(sess):
     x = tf.placeholder(tf.int32, [])
     r = tf.case([(x < 0, lambda: tf.constant(-1)), (x > 10, lambda: tf.constant(1))],

@@ -5,6 +5,7 @@ the same numbers; run-time errors must be the same rnngraph errors; the generate
 printable; the disk cache is reused by a second process and survives a corrupt entry.
 (Besides, tests/conftest.py runs every other test of the suite on both targets.)
 """
+import functools
 import os
 import re
 import subprocess
@@ -507,8 +508,8 @@ def test_a_gradient_loop_is_one_compiled_function_however_its_inputs_came():
         assert len(cache.generated(name).outlined.signatures) == 1, name
 
 
-def _static_rnn_gradient_case(tf):
-    xs = [tf.placeholder(tf.float32, [2, 3], name="x%d" % t) for t in range(3)]
+def _static_rnn_gradient_case(tf, steps=3):
+    xs = [tf.placeholder(tf.float32, [2, 3], name="x%d" % t) for t in range(steps)]
     lengths = tf.placeholder(tf.int32, [2], name="lengths")
     outs, _ = tf.nn.static_rnn(tf.nn.rnn_cell.BasicRNNCell(4), xs, sequence_length=lengths,
                                dtype=tf.float32)
@@ -549,11 +550,12 @@ def test_outlined_functions_take_small_constants_packed():
     """outline.packed_constants: the program and the per-step Conds of static_rnn take their
     small 1-D constants (shapes, the callees' ids) as one buffer per dtype, sliced on entry,
     instead of one argument each; a Cond's constant inputs (shapes the forward pass folded)
-    are its own constants, not arguments; the steps still share their functions, and the
-    gradients agree."""
+    are its own constants, not arguments; the steps between the first and the last still
+    share their functions (their Conds return the same values), and the gradients agree."""
+    four_steps = functools.partial(_static_rnn_gradient_case, steps=4)
     graph = tf.Graph()
     with graph.as_default():
-        grads, feed = _static_rnn_gradient_case(tf)
+        grads, feed = four_steps(tf)
         with tf.Session("cpu", graph=graph) as sess:
             src = sess.lower(grads, feed).compile("cpu").source()
     program, callees = src.split("\n# ---- ")[0], src.split("\n# ---- ")[1:]
@@ -562,8 +564,27 @@ def test_outlined_functions_take_small_constants_packed():
     assert not re.search(r"def program\([^)]*const_ids", program)  # the callees' ids are packed
     calls = re.findall(r"(rg_\w+)\.outlined\b", program)
     assert len(calls) > len(set(calls))  # steps still share their functions
-    _assert_same(_run_on("reference", _static_rnn_gradient_case), _run_on("cpu", _static_rnn_gradient_case))
+    _assert_same(_run_on("reference", four_steps), _run_on("cpu", four_steps))
 
+
+
+def test_conds_return_only_the_values_something_reads():
+    """optimize._prune_cond: the gradient saves values of each static_rnn step's Cond as
+    extra outputs; the shapes among them fold to constants in the gradient's branch, and the
+    forward Conds stop returning them (they returned 40 arrays per step, most of them
+    these). Every Cond output left is read, and the gradients agree."""
+    from compiler.optimize import _used_values
+    graph = tf.Graph()
+    with graph.as_default():
+        grads, feed = _static_rnn_gradient_case(tf)
+        with tf.Session("cpu", graph=graph) as sess:
+            program = sess.lower(grads, feed).optimized()
+    conds = [n for n in program.nodes if n.type == "Cond"]
+    assert len(conds) == 6
+    used = _used_values(program)
+    assert all(v.id in used for n in conds for v in n.outputs)
+    _assert_same(_run_on("reference", _static_rnn_gradient_case),
+                 _run_on("cpu", _static_rnn_gradient_case))
 
 
 def test_outlined_functions_have_no_python_entry_and_refuse_python_calls():

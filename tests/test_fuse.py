@@ -208,3 +208,49 @@ def test_constants_of_one_value_are_read_as_literals():
     assert "varied[" in source or "flat_varied" in source
     ones = next(v for g in groups for v in g.inputs if "ones_like" in (v.name or ""))
     assert uniform(ones) == 1.0
+
+
+def test_a_value_read_by_groups_that_cannot_merge_is_computed_by_the_earliest():
+    """t is read by u's group and by v's; u is multiplied before v's group runs, so the two
+    cannot be one loop. The earliest computes t as one more output and the later reads it
+    (before, t and u were two one-op loops)."""
+    def build(rng):
+        a = tf.placeholder(tf.float64, [4, 5], name="a")
+        t = tf.tanh(a)
+        u = t * 2.0
+        m = tf.matmul(u, tf.ones([5, 5], tf.float64))
+        return [tf.sigmoid(m) * t], {a: rng.randn(4, 5)}
+    groups, _ = _fused_groups(build)
+    first = next(g for g in groups if any(m.type == "Tanh" for m in g.members))
+    assert sorted(m.type for m in first.members) == ["Mul", "Tanh"] and len(first.outputs) == 2
+    assert len(groups) == 2
+
+
+def test_each_forward_step_of_a_static_lstm_gradient_is_one_loop():
+    """Each step's gate values are read by the next step and by the backward pass: still
+    one loop per step computes all five nonlinearities and writes what both read."""
+    def build(rng):
+        xs = [tf.placeholder(tf.float64, [2, 3], name="x%d" % t) for t in range(3)]
+        outs, _ = tf.nn.static_rnn(tf.nn.rnn_cell.LSTMCell(4), xs, dtype=tf.float64)
+        loss = tf.add_n([tf.reduce_sum(o * o) for o in outs])
+        return tf.gradients(loss, tf.trainable_variables()), {x: rng.randn(2, 3) for x in xs}
+    groups, _ = _fused_groups(build)
+    steps = [g for g in groups if any(m.type == "Sigmoid" for m in g.members)]
+    assert len(steps) == 3
+    for g in steps:
+        kinds = [m.type for m in g.members]
+        assert kinds.count("Sigmoid") == 3 and kinds.count("Tanh") == 2
+
+
+def test_a_concat_with_an_input_made_elsewhere_copies_after_its_group_loop():
+    """t, an input of the Concat, is computed outside its group (it is read earlier too),
+    so the Concat cannot be written in place; the group still fuses the Concat's other input
+    (exp(a) * 3) and the Concat copies both after it."""
+    def build(rng):
+        a = tf.placeholder(tf.float64, [3, 2], name="a")
+        t = tf.tanh(a)
+        m = tf.matmul(t * 2.0, tf.ones([2, 2], tf.float64))
+        return [tf.concat([t, tf.exp(a) * 3.0], axis=1), m], {a: rng.randn(3, 2)}
+    groups, source = _fused_groups(build)
+    assert any(sorted(m.type for m in g.members) == ["Exp", "Mul"] for g in groups)
+    assert re.search(r"\bkernels\.concat[(,]", source)

@@ -935,6 +935,22 @@ def test_while_tanh_matmul_captured_weight():
     check_gradient(build, [X23, W33], expect_ops=["While"])
 
 
+def test_while_gradient_copies_values_known_while_building_instead_of_saving_them():
+    """control_flow_grad: the backward body needs `scale`, a Cast of a constant the forward
+    body computes; it is known while the graph is built, so the gradient makes it again
+    rather than the forward loop saving one copy per iteration."""
+    x0 = tf.placeholder(tf.float64, [2, 3])
+    def body(i, x):
+        scale = tf.cast(tf.constant(3), tf.float64)
+        return i + 1, tf.sin(x) * scale
+    _, x = tf.while_loop(lambda i, x: i < 4, body, [tf.constant(0), x0])
+    (g,) = tf.gradients(tf.reduce_sum(x), x0)
+    loop = next(op for op in x.graph.get_operations() if op.type == "While")
+    assert sorted(t.op.type for t in loop.get_attr("saved")) == ["Arg", "Sin"]  # not the Cast
+    check_gradient(lambda x0: tf.while_loop(lambda i, x: i < 4, body, [tf.constant(0), x0])[1],
+                   [X23], expect_ops=["While"])
+
+
 def test_while_runtime_shapes():
     def build(x0, w):
         _, x = tf.while_loop(lambda i, x: i < 3, lambda i, x: (i + 1, tf.tanh(tf.matmul(x, w))),

@@ -3,8 +3,8 @@
 While: the forward loop saves what the backward loop needs, one slot per iteration. The
 backward loop is a new While that runs the trip count down, and its body is the gradient of
 the forward body. When that gradient uses a value of the forward body, `BackwardGraph`
-resolves it: a loop-invariant capture is used directly, a constant is copied, and anything
-else is *saved*: the forward While gets an extra output stacking that value over iterations
+resolves it: a loop-invariant capture is used directly, a constant (or a small value known
+while the graph is built, such as a static shape) is copied, and anything else is *saved*: the forward While gets an extra output stacking that value over iterations
 (attrs['saved'], primitives/control_flow.py) and the backward body reads slot
 `iterations - 1 - j` of it. Loop-variable gradients are backward loop variables; captured
 tensors' gradients are summed over iterations in accumulator loop variables (for a captured
@@ -15,6 +15,7 @@ forward branches; values of a forward branch are saved as extra Cond outputs the
 (zeros when the other branch ran, which its gradient branch never reads).
 """
 from ..framework import dtypes
+from ..framework.constant_folding import constant_value
 from ..framework.func_graph import FuncGraph, set_outputs, trace
 from ..framework.graph import get_default_graph
 from ..framework.primitive import TensorSpec
@@ -26,6 +27,11 @@ from .math_grad import shape_of
 from .core import (TensorArrayPiece, aggregate, backprop, carries_gradient,
                    current_gradient_array, dense, zero_gradient_array)
 from .registry import gradient
+
+# A forward body's value known while the graph is built (a shape, a folded constant) is
+# copied into the gradient body when it has at most this many elements, not saved: saving
+# makes a Cond output (zeros from the other branch) or a per-iteration stack of it.
+COPIED_VALUE_ELEMENTS = 1024
 
 
 def _zero_gradient(t):
@@ -70,6 +76,9 @@ class BackwardGraph(FuncGraph):
                 return super().capture(outer)
         if t.op.type == "Const":
             return constant(t.op.attrs["value"], dtype=t.op.attrs["dtype"])
+        known = constant_value(t) if t.dtype is not dtypes.tensor_array else None
+        if known is not None and known.size <= COPIED_VALUE_ELEMENTS:
+            return constant(known, dtype=t.dtype)
         if t.dtype is dtypes.tensor_array:
             raise NotImplementedError(
                 "gradient of %s: its gradient needs TensorArray %s of the body from every "
