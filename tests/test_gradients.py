@@ -34,19 +34,20 @@ rc = tf.nn.rnn_cell
 
 # --- helpers ---------------------------------------------------------------------------------
 
-def _fetch_gradients(sess, grads, feed):
-    """The values of gradients, in one run (one program to compile): dense arrays, also for
-    IndexedSlices (rows summed)."""
+def _fetch_gradients(sess, ys, grads, feed):
+    """(the values of ys, the values of grads), in one run (one program to compile):
+    dense arrays, also for IndexedSlices (rows summed)."""
     fetches = [(g.values, g.indices, g.dense_shape) if isinstance(g, tf.IndexedSlices) else g
                for g in grads]
+    y_values, grad_values = sess.run([list(ys), fetches], feed)
     out = []
-    for g, value in zip(grads, sess.run(fetches, feed)):
+    for g, value in zip(grads, grad_values):
         if isinstance(g, tf.IndexedSlices):
             values, indices, shape = value
             value = np.zeros(shape, values.dtype)
             np.add.at(value, indices, values)
         out.append(value)
-    return out
+    return y_values, out
 
 
 def _op_types(graph):
@@ -102,18 +103,26 @@ def check_gradient(build_fn, feeds, shapes=None, wrt=None, variables=False, var_
         assert g is not None, "tf.gradients gave None for variable %s" % v.name
     feed = dict(zip(phs, values))
     rng = np.random.RandomState(seed)
+    with tf.Session("reference") as probe:  # the ys' shapes, for the weights: no compile
+        if var_list:
+            probe.run(tf.global_variables_initializer())
+        y_values = probe.run(ys, feed)
+    weights = [rng.uniform(-1.5, 1.5, np.shape(v)).astype(np.asarray(v).dtype) for v in y_values]
     with tf.Session() as sess:
         if var_list:
             sess.run(tf.global_variables_initializer())
-        y_values = sess.run(ys, feed)
-        weights = [rng.uniform(-1.5, 1.5, np.shape(v)).astype(np.asarray(v).dtype)
-                   for v in y_values]
-        full_feed = dict(feed)
-        full_feed.update(zip(gys, weights))
-        analytic = _fetch_gradients(sess, grads, full_feed)
+        # One program computes the ys and the gradients: the analytic gradients come from it,
+        # and so do the ys the central differences take (the same fetches and feeds: one
+        # compile, where a forward-only program would be a second).
+        def run(vals):
+            full_feed = dict(zip(phs, vals))
+            full_feed.update(zip(gys, weights))
+            return _fetch_gradients(sess, ys, grads, full_feed)
+
+        analytic = run(values)[1]
 
         def loss(vals):
-            got = sess.run(ys, dict(zip(phs, vals)))
+            got = run(vals)[0]
             return sum(float(np.sum(np.asarray(y, np.float64) * w.astype(np.float64)))
                        for y, w in zip(got, weights))
 

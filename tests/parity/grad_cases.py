@@ -198,8 +198,8 @@ def run_grad_case(tf, case_, rnn_goldens, rnn_meta, gradients=True):
         variables = list(tf.global_variables())
         with tf.Session(graph=graph) as sess:
             not_loaded = rnn_cases.initialize_or_load(tf, sess, case_.name, variables, rnn_goldens)
-            values = sess.run(variables) if variables else []
-            out = sess.run(run_fetches, feed_dict=feed or None)
+            # the variables' values in the same run: one program to compile, not two
+            values, out = sess.run((variables, run_fetches), feed_dict=feed or None)
     result_grads = collections.OrderedDict()
     for name, x in (xs.items() if gradients else ()):
         kind = kinds[name]

@@ -188,8 +188,8 @@ def run_rnn_case(tf, case_, goldens=None):
         static_shapes = collections.OrderedDict((k, _static_shape(t)) for k, t in flat.items())
         with tf.Session(graph=graph) as sess:
             not_loaded = initialize_or_load(tf, sess, case_.name, variables, goldens)
-            values = sess.run(variables) if variables else []
-            out = sess.run(dict(flat), feed_dict=feed or None)
+            # the variables' values in the same run: one program to compile, not two
+            values, out = sess.run((variables, dict(flat)), feed_dict=feed or None)
     var_info = sorted((v.name, [int(d) for d in v.get_shape().as_list()],
                        _dtype_name(v.dtype), v.name in trainable) for v in variables)
     return {
