@@ -266,6 +266,60 @@ def test_cache_reused_by_a_new_process_and_survives_corruption(tmp_path):
     assert third[0] == first[0]
 
 
+def _run_fresh_program(k):
+    """Compile and run a program no other test makes (its constant is unique to `k`)."""
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [3])
+        y = tf.tanh(x * (1000.0 + k + 0.123456)) + tf.reduce_sum(tf.sin(x))
+        with tf.Session("cpu", graph=graph) as sess:
+            return sess.run(y, {x: np.ones(3, np.float32)})
+
+
+def test_compiled_programs_keep_no_typed_ir():
+    """jit_cache.GeneratedDispatcher: a compiled program keeps its machine code, not Numba's
+    typed IR of it (held by the compile result for inspect_types: about 15,000 objects
+    per program of the parity tests, for the life of the process)."""
+    import gc
+    from numba.core import ir
+
+    def blocks():
+        gc.collect()
+        return sum(isinstance(o, ir.Block) for o in gc.get_objects())
+    _run_fresh_program(0)
+    before = blocks()
+    for k in range(1, 4):
+        _run_fresh_program(k)
+    assert blocks() == before
+
+
+def test_compiling_pauses_the_cyclic_gc():
+    """jit_cache.GeneratedDispatcher.compile: no garbage collection runs while Numba
+    compiles a program (its many short-lived objects made every full collection walk the
+    whole heap again), and the collector is on again afterwards."""
+    import gc
+    from numba.core import event
+    compiling, collections = [False], []
+
+    class Listener(event.Listener):
+        def on_start(self, ev):
+            compiling[0] = True
+
+        def on_end(self, ev):
+            compiling[0] = False
+
+    def count(phase, info):
+        if phase == "start" and compiling[0]:
+            collections.append(info["generation"])
+    gc.callbacks.append(count)
+    try:
+        with event.install_listener("numba:compile", Listener()):
+            _run_fresh_program(10)
+    finally:
+        gc.callbacks.remove(count)
+    assert collections == [] and gc.isenabled()
+
+
 def test_a_cached_program_calling_lapack_runs_in_a_new_process(tmp_path):
     """jit_cache.py loads cached machine code without Numba's lowerings (nor SciPy's linalg
     they import); an orthogonal initializer's program calls LAPACK (kernels.qr), whose

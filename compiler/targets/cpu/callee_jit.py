@@ -13,12 +13,10 @@ function, and crash the process. The dispatcher made here refuses a Python call 
 TypeError instead; calls from compiled code are unaffected (they are typed and linked as
 for any njit function, and cached on disk the same way: jit_cache.py).
 """
-from numba.core.registry import CPUDispatcher
-
-from .jit_cache import njit_with
+from .jit_cache import GeneratedDispatcher, njit_with
 
 
-class CalleeDispatcher(CPUDispatcher):
+class CalleeDispatcher(GeneratedDispatcher):
     """A CPU dispatcher without a Python entry point: callable from @njit code only."""
 
     def __call__(self, *args, **kwargs):

@@ -14,9 +14,20 @@ kernels.gemm_into calls when PANEL_PRODUCTS is off, and the LAPACK ones behind k
 import scipy's cython modules on their first call, taking the GIL to do so (an orthogonal
 initializer's cached program, whose Qr calls LAPACK, loads and runs in a fresh process).
 
+`GeneratedDispatcher` keeps of each compile only what running, calling and linking the
+function need: not its typed IR. Numba keeps a CompileResult per compiled signature, and
+its `type_annotation` (for `inspect_types`) holds the function's whole typed IR, as do the
+parfor diagnostics of a parallel=True function: about 15,000 Python objects per program
+of the parity tests. A process that compiles many programs (the test suite compiles about
+1,500 per worker) kept every one of them: Python's cyclic GC walks all of them in each full
+collection, which took 15% of a test worker's time, and memory grew with every program.
+
 Touches Numba internals: FunctionCache._load_overload and the NRT's initialize; how a
-dispatcher and a C callback hold their cache (`_cache`).
+dispatcher and a C callback hold their cache (`_cache`); Dispatcher.add_overload and the
+CompileResult's fields.
 """
+import gc
+
 from numba.core import config, sigutils
 from numba.core.caching import FunctionCache
 from numba.core.ccallback import CFunc
@@ -41,6 +52,31 @@ class LoadOnlyCache(FunctionCache):
             return self._load_overload(sig, target_context)
 
 
+# CompileResult.metadata entries that hold a parallel=True function's IR.
+_IR_METADATA = ("parfor_diagnostics", "parfors")
+
+
+class GeneratedDispatcher(CPUDispatcher):
+    """A CPU dispatcher that keeps a compile result without its typed IR (see the module
+    docstring). Numba saves the full result to its disk cache before it is dropped here."""
+
+    def compile(self, sig):
+        """Compile (or load) with Python's cyclic GC paused (see the module docstring)."""
+        if not gc.isenabled():
+            return super().compile(sig)
+        gc.disable()
+        try:
+            return super().compile(sig)
+        finally:
+            gc.enable()
+
+    def add_overload(self, cres):
+        if hasattr(cres, "_replace"):
+            cres = cres._replace(type_annotation=None, metadata={
+                k: v for k, v in (cres.metadata or {}).items() if k not in _IR_METADATA})
+        super().add_overload(cres)
+
+
 def njit_with(dispatcher_class, **options):
     """`numba.njit(**options)` making a `dispatcher_class` (a CPUDispatcher subclass) whose
     cache, with cache=True, is a LoadOnlyCache; under NUMBA_DISABLE_JIT the plain Python
@@ -60,7 +96,7 @@ def njit_with(dispatcher_class, **options):
 
 def program_njit(**options):
     """`numba.njit(**options)` for a generated program (the function an executable calls)."""
-    return njit_with(CPUDispatcher, **options)
+    return njit_with(GeneratedDispatcher, **options)
 
 
 def cached_cfunc(sig):
