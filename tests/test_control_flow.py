@@ -233,3 +233,22 @@ def test_lowered_program_prints_bodies(sess):
     text = sess.lower(r, {x: np.ones(2)}).as_text()
     assert "While(" in text and "    body(" in text and "    cond(" in text
     assert "= Mul(" in text and "return" in text
+
+
+def test_a_graph_run_with_loops_and_conds_is_freed_once_dropped():
+    """Nothing process-wide keeps a graph alive after its session closes: the reference
+    interpreter kept the bodies it ran in a module-level WeakKeyDictionary whose values
+    (the bodies' ops) held the keys, so every graph a process ran stayed in memory."""
+    import gc
+    import weakref
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.placeholder(tf.float32, [3])
+        r = tf.while_loop(lambda i, a: i < 3, lambda i, a: (i + 1, tf.cond(
+            i < 1, lambda: a * 2.0, lambda: a + 1.0)), [0, x])[1]
+        with tf.Session(graph=graph) as sess:
+            np.testing.assert_allclose(sess.run(r, {x: np.ones(3)}), [4.0, 4.0, 4.0])
+    alive = weakref.ref(graph)
+    del graph, x, r, sess
+    gc.collect()
+    assert alive() is None

@@ -5,7 +5,6 @@ It is the oracle every compiled target is tested against, so it also checks ever
 dtype and shape against the program's specs and attributes every error to its op. Function
 bodies (While, Cond) run through `RunContext.call` with the same interpreter.
 """
-import weakref
 
 import numpy as np
 
@@ -44,12 +43,12 @@ class RunContext:
         return [_read(env[t], t.op) for t in fetches]
 
 
-_BODY_OPS = weakref.WeakKeyDictionary()
-
-
 def _body_ops(func_graph, fetches):
-    """The ops a body needs for `fetches` (pruned once per body and fetch list)."""
-    per_body = _BODY_OPS.setdefault(func_graph, {})
+    """The ops a body needs for `fetches` (pruned once per body and fetch list). Kept on
+    the body itself: a module-level WeakKeyDictionary of bodies never let one go (its
+    values, the ops, hold the body), and every graph a process ever interpreted stayed
+    alive."""
+    per_body = func_graph._attached_object("reference_body_ops", dict)
     key = tuple(id(t) for t in fetches)
     ops = per_body.get(key)
     if ops is None:
