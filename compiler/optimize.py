@@ -21,6 +21,7 @@ Passes, each a plain function, applied to the program and every nested body:
   the saved-value stacks something reads, and the captured values its bodies still use. So a
   backward loop computes no gradient nobody fetches (e.g. the input's, when only the
   weights' are), and a forward loop saves no value the backward loop no longer reads.
+  A Cond keeps only the outputs something reads (never dropping a stateful node with them).
 Constants were folded by `specialize` (compiler/specialize.py); they reach here as Values
 with `const` set and no producing node.
 """

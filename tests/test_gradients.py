@@ -79,6 +79,9 @@ def check_gradient(build_fn, feeds, shapes=None, wrt=None, variables=False, var_
     expect_ops: primitive types that must appear in the forward graph (so a test really
       covers the primitive it names).
     Returns the analytic gradients of the feeds in `wrt` (dense arrays).
+    The ys' shapes (for the random weights of the loss) come from a run on the reference
+    interpreter; on the session's target one program computes the ys and the gradients,
+    and gives both the analytic gradients and every loss of the central differences.
     """
     values = [np.array(v) for v in feeds]
     shapes = [v.shape for v in values] if shapes is None else shapes
