@@ -20,15 +20,15 @@ A Concat of equal-shaped member outputs can be a group's root (a sink): the memb
 written at their offsets in the concatenated array (the backward step of a cell writes its
 four gate gradients into the one array the weight gradient multiplies). A sink is only
 ever an output: it roots its own group, and groups do not merge when one reads another's
-sink (the array is complete only after the loop). A sink whose inputs are not all made in
-its group leaves it and copies them after the loop, which writes them as outputs.
+sink (the array is complete only after the loop). An input of a sink made outside its
+group (an earlier group's extra output) is read as a leaf and copied in the same loop.
 
 Integer division and negative integer powers keep their own nodes (their checks must run
 first). A group of one elementwise node stays that node (lowered as a one-op loop); a group
 without an elementwise member (Slices, a Concat) is dissolved: views and copies are cheaper.
-Every group runs where its root was (a demoted sink's group, just before the Concat), as a
-loop or, when it is not one, as its nodes in their order: so a node that joined an earlier
-group as an extra output is computed before the later groups that read it.
+A group that is not a loop has one node, which runs where it was; every other group runs
+where its root was: so a node that joined an earlier group as an extra output is computed
+before the later groups that read it.
 """
 from rnngraph.primitives.elementwise import BINARY, UNARY
 
@@ -140,17 +140,14 @@ def fuse(fn):
             group.members.append(node)
             group.start = prog.position[node.id]
         group_of[node.id] = group
-    for group in {id(g): g for g in group_of.values()}.values():
-        _demote_partial_sink(group, group_of)
-    runs_here = {}  # position -> what runs there: a group's loop, or its nodes as they were
-    for group in {id(g): g for g in group_of.values()}.values():
-        runs_here[group.position] = [_fused_node(group, prog.position)] if _worth_a_loop(group) \
-            else sorted(group.members, key=lambda m: prog.position[m.id])
+    groups = {id(g): g for g in group_of.values() if _worth_a_loop(g)}
     new_nodes = []
-    for i, node in enumerate(fn.nodes):
-        new_nodes.extend(runs_here.get(i, ()))
-        if node.id not in group_of:
+    for node in fn.nodes:
+        group = group_of.get(node.id)
+        if group is None or id(group) not in groups:
             new_nodes.append(node)
+        elif prog.position[node.id] == group.position:  # the last root: emitted here
+            new_nodes.append(_fused_node(group, prog.position))
     fn.nodes = new_nodes
     return fn
 
@@ -173,8 +170,6 @@ def _group_to_join(node, elementwise, prog, group_of):
     else:
         target = min(groups, key=lambda g: g.position)
         joined = [target]
-        if any(u.type == "Concat" and group_of[u.id] is not target for u in inside):
-            return None  # a sink's group is a loop only with all of its inputs inside
     if not prog.clean(prog.position[node.id], min(g.start for g in joined)):
         return None
     members = {m.id for g in joined for m in g.members}
@@ -232,23 +227,6 @@ def _merge(group, into, group_of):
     into.start = min(into.start, group.start)
     for m in group.members:
         group_of[m.id] = into
-
-
-def _demote_partial_sink(group, group_of):
-    """A Concat root whose inputs are not all made inside (one of them joined an earlier
-    group, or none) leaves its group and runs as a Concat after it: the group then writes
-    the Concat's inputs it makes, in place of the Concat's output."""
-    sink = next((m for m in group.members if m.type == "Concat"), None)
-    if sink is None:
-        return
-    produced = {m.outputs[0].id for m in group.members}
-    if all(v.id in produced for v in sink.inputs):
-        return
-    group.members.remove(sink)
-    del group_of[sink.id]
-    outputs = [v for v in sink.inputs if v.id in produced] + \
-        [v for v in group.outputs if v is not sink.outputs[0]]
-    group.outputs = list({v.id: v for v in outputs}.values())
 
 
 def _worth_a_loop(group):

@@ -621,7 +621,6 @@ def test_outlined_functions_take_small_constants_packed():
     _assert_same(_run_on("reference", four_steps), _run_on("cpu", four_steps))
 
 
-
 def test_conds_return_only_the_values_something_reads():
     """optimize._prune_cond: the gradient saves values of each static_rnn step's Cond as
     extra outputs; the shapes among them fold to constants in the gradient's branch, and the

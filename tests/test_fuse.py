@@ -242,15 +242,32 @@ def test_each_forward_step_of_a_static_lstm_gradient_is_one_loop():
         assert kinds.count("Sigmoid") == 3 and kinds.count("Tanh") == 2
 
 
-def test_a_concat_with_an_input_made_elsewhere_copies_after_its_group_loop():
-    """t, an input of the Concat, is computed outside its group (it is read earlier too),
-    so the Concat cannot be written in place; the group still fuses the Concat's other input
-    (exp(a) * 3) and the Concat copies both after it."""
+def test_a_concat_with_an_input_made_elsewhere_still_writes_it_in_the_loop():
+    """t, an input of the Concat, is computed by an earlier group (t * 2 is multiplied
+    before the Concat); the Concat's group reads it as a leaf and still writes the whole
+    array in one loop with its other input (exp(a) * 3), no separate copy."""
     def build(rng):
         a = tf.placeholder(tf.float64, [3, 2], name="a")
         t = tf.tanh(a)
         m = tf.matmul(t * 2.0, tf.ones([2, 2], tf.float64))
         return [tf.concat([t, tf.exp(a) * 3.0], axis=1), m], {a: rng.randn(3, 2)}
     groups, source = _fused_groups(build)
-    assert any(sorted(m.type for m in g.members) == ["Exp", "Mul"] for g in groups)
-    assert re.search(r"\bkernels\.concat[(,]", source)
+    assert any(sorted(m.type for m in g.members) == ["Mul", "Tanh"] for g in groups)
+    assert any(sorted(m.type for m in g.members) == ["Concat", "Exp", "Mul"] for g in groups)
+    assert not re.search(r"\bkernels\.concat[(,]", source)
+
+
+def test_a_merged_group_writes_a_concat_whose_input_was_made_earlier():
+    """c1 and c2 are written by one loop (x and y feed both); c1's input t comes from an
+    earlier group (t * 2 is multiplied first), read as a leaf of the loop."""
+    def build(rng):
+        a = tf.placeholder(tf.float64, [3, 2], name="a")
+        x, y, t = tf.tanh(a), tf.exp(a), tf.sin(a)
+        m = tf.matmul(t * 2.0, tf.ones([2, 2], tf.float64))
+        c1 = tf.concat([x, y, t], axis=1)
+        c2 = tf.concat([x * 2.0, y * 3.0, x + y], axis=1)
+        return [c1, c2, m], {a: rng.randn(3, 2)}
+    groups, source = _fused_groups(build)
+    merged = [g for g in groups if any(m.type == "Tanh" for m in g.members)]
+    assert len(merged) == 1 and sum(m.type == "Concat" for m in merged[0].members) == 2
+    assert not re.search(r"\bkernels\.concat[(,]", source)

@@ -4,7 +4,8 @@ While: the forward loop saves what the backward loop needs, one slot per iterati
 backward loop is a new While that runs the trip count down, and its body is the gradient of
 the forward body. When that gradient uses a value of the forward body, `BackwardGraph`
 resolves it: a loop-invariant capture is used directly, a constant (or a small value known
-while the graph is built, such as a static shape) is copied, and anything else is *saved*: the forward While gets an extra output stacking that value over iterations
+while the graph is built, such as a static shape) is copied, and anything else is *saved*:
+the forward While gets an extra output stacking that value over iterations
 (attrs['saved'], primitives/control_flow.py) and the backward body reads slot
 `iterations - 1 - j` of it. Loop-variable gradients are backward loop variables; captured
 tensors' gradients are summed over iterations in accumulator loop variables (for a captured
@@ -76,13 +77,13 @@ class BackwardGraph(FuncGraph):
                 return super().capture(outer)
         if t.op.type == "Const":
             return constant(t.op.attrs["value"], dtype=t.op.attrs["dtype"])
-        known = constant_value(t) if t.dtype is not dtypes.tensor_array else None
-        if known is not None and known.size <= COPIED_VALUE_ELEMENTS:
-            return constant(known, dtype=t.dtype)
         if t.dtype is dtypes.tensor_array:
             raise NotImplementedError(
                 "gradient of %s: its gradient needs TensorArray %s of the body from every "
                 "iteration" % (self.forward_op.name, t.name))
+        known = constant_value(t)
+        if known is not None and known.size <= COPIED_VALUE_ELEMENTS:
+            return constant(known, dtype=t.dtype)
         saved = super().capture(_save(self.forward_op, t))
         if self.slot is None:
             return saved
