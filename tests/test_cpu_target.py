@@ -320,6 +320,39 @@ def test_compiling_pauses_the_cyclic_gc():
     assert collections == [] and gc.isenabled()
 
 
+def test_generated_code_compiles_with_the_lean_pipeline(tmp_path, monkeypatch):
+    """numba_pipeline.GeneratedCompiler: a program compiles without the passes for code the
+    emitter never writes, its LLVM function passes run at -O1 (Numba's opt level is back
+    afterwards), and plain @njit code keeps Numba's own pipeline."""
+    import numba
+    from numba.core import codegen, config, event
+    monkeypatch.setenv("RNNGRAPH_CACHE_DIR", str(tmp_path))  # compile, don't load
+    passes, levels = {}, []
+    original = codegen.CPUCodegen._function_pass_manager
+
+    def recording(self, *args, **kwargs):
+        levels.append(int(kwargs.get("opt", config.OPT)))
+        return original(self, *args, **kwargs)
+    monkeypatch.setattr(codegen.CPUCodegen, "_function_pass_manager", recording)
+
+    class Listener(event.Listener):
+        def on_start(self, ev):
+            passes.setdefault(ev.data["qualname"].split(".")[-1], []).append(ev.data["name"].split(" [")[0])
+
+        def on_end(self, ev):
+            pass
+    opt = int(config.OPT)
+    with event.install_listener("numba:run_pass", Listener()):
+        _run_fresh_program(20)
+        program_levels = set(levels)
+        levels.clear()
+        numba.njit(lambda v: v + 1)(1)
+    assert "rnngraph_cheap_function_passes" in passes["program"]
+    assert "inline_closure_likes" not in passes["program"]
+    assert "inline_closure_likes" in passes["<lambda>"]
+    assert 1 in program_levels and set(levels) == {opt} and int(config.OPT) == opt
+
+
 def test_a_cached_program_calling_lapack_runs_in_a_new_process(tmp_path):
     """jit_cache.py loads cached machine code without Numba's lowerings (nor SciPy's linalg
     they import); an orthogonal initializer's program calls LAPACK (kernels.qr), whose

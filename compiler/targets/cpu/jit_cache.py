@@ -34,6 +34,8 @@ from numba.core.ccallback import CFunc
 from numba.core.registry import CPUDispatcher
 from numba.core.runtime import nrt
 
+from .numba_pipeline import GeneratedCompiler
+
 
 # The internals the load relies on (a Numba without them gets its own load_overload).
 _LOAD_ONLY = all(hasattr(FunctionCache, name) for name in
@@ -57,8 +59,14 @@ _IR_METADATA = ("parfor_diagnostics", "parfors")
 
 
 class GeneratedDispatcher(CPUDispatcher):
-    """A CPU dispatcher that keeps a compile result without its typed IR (see the module
-    docstring). Numba saves the full result to its disk cache before it is dropped here."""
+    """A CPU dispatcher that compiles with numba_pipeline.GeneratedCompiler and keeps a
+    compile result without its typed IR (see the module docstring). Numba saves the full
+    result to its disk cache before it is dropped here."""
+
+    def __init__(self, py_func, locals=None, targetoptions=None,
+                 pipeline_class=GeneratedCompiler):
+        super().__init__(py_func, locals=locals or {}, targetoptions=targetoptions or {},
+                         pipeline_class=pipeline_class)
 
     def compile(self, sig):
         """Compile (or load) with Python's cyclic GC paused (see the module docstring)."""
