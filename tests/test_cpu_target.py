@@ -276,12 +276,13 @@ def _run_fresh_program(k):
             return sess.run(y, {x: np.ones(3, np.float32)})
 
 
-def test_compiled_programs_keep_no_typed_ir():
+def test_compiled_programs_keep_no_typed_ir(tmp_path, monkeypatch):
     """jit_cache.GeneratedDispatcher: a compiled program keeps its machine code, not Numba's
     typed IR of it (held by the compile result for inspect_types: about 15,000 objects
     per program of the parity tests, for the life of the process)."""
     import gc
     from numba.core import ir
+    monkeypatch.setenv("RNNGRAPH_CACHE_DIR", str(tmp_path))  # compile, don't load
 
     def blocks():
         gc.collect()
@@ -293,12 +294,13 @@ def test_compiled_programs_keep_no_typed_ir():
     assert blocks() == before
 
 
-def test_compiling_pauses_the_cyclic_gc():
+def test_compiling_pauses_the_cyclic_gc(tmp_path, monkeypatch):
     """jit_cache.GeneratedDispatcher.compile: no garbage collection runs while Numba
     compiles a program (its many short-lived objects made every full collection walk the
     whole heap again), and the collector is on again afterwards."""
     import gc
     from numba.core import event
+    monkeypatch.setenv("RNNGRAPH_CACHE_DIR", str(tmp_path))  # compile, don't load
     compiling, collections = [False], []
 
     class Listener(event.Listener):
