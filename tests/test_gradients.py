@@ -683,6 +683,20 @@ def test_gather_axis0_fd():
                    shapes=[[None, 5], [None]], expect_ops=["Gather"])
 
 
+def test_gather_of_a_computed_value():
+    """A Gather's IndexedSlices gradient reaching ops that take plain tensors (a broadcasting
+    product's sum back to its input's shape, a Maximum, a loop's output) gets there dense,
+    as TF1's ops convert it; it was a TypeError from SumToShape."""
+    check_gradient(lambda a, b: tf.gather(tf.maximum(a * b, a - 1.0), [2, 0, 2]),
+                   [X45, _rand(5, seed=31)], expect_ops=["Gather", "Maximum"])
+
+    def through_loop(a):
+        looped = tf.while_loop(lambda i, v: i < 2, lambda i, v: (i + 1, tf.tanh(v) + v),
+                               (0, a))[1]
+        return tf.gather(looped + 1.0, [1, 1, 3])
+    check_gradient(through_loop, [X45], expect_ops=["Gather", "While"])
+
+
 def test_gather_axis1():
     check_gradient(lambda p: tf.gather(p, [1, 1, 0, 4], axis=1), [X45], expect_ops=["Gather"])
     check_gradient(lambda p: tf.gather(p, [[2, 0], [2, 2]], axis=1), [X234], expect_ops=["Gather"])

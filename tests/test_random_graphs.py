@@ -1,8 +1,9 @@
 """Hypothesis generates random graphs of primitives — elementwise math with broadcasting,
 reductions, reshapes, transposes, slices, concats, splits whose pieces are combined (what
 fusion reads through index offsets, as an RNN cell's gates), matmuls, a while loop
-carrying a value and filling a TensorArray — and the cpu target must agree with the
-reference interpreter."""
+carrying a value and filling a TensorArray, a cond on the data, gathers with repeated
+indices — and the cpu target must agree with the reference interpreter, in values and in
+gradients."""
 import numpy as np
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
@@ -11,8 +12,9 @@ import rnngraph as tf
 
 UNARY = [tf.tanh, tf.sigmoid, tf.abs, tf.negative, tf.square, lambda x: tf.exp(-tf.abs(x)),
          tf.nn.relu, lambda x: tf.sqrt(tf.abs(x) + 1.0), tf.floor]
+# b is a's shape or broadcasts against it (so where_v2: TF1's tf.where needs equal shapes)
 BINARY = [tf.add, tf.subtract, tf.multiply, tf.maximum, tf.minimum,
-          lambda a, b: a / (tf.abs(b) + 1.0), lambda a, b: tf.where(a > b, a, b * 2.0)]
+          lambda a, b: a / (tf.abs(b) + 1.0), lambda a, b: tf.where_v2(a > b, a, b * 2.0)]
 
 
 @st.composite
@@ -21,7 +23,7 @@ def programs(draw):
     shape = draw(st.lists(st.integers(1, 4), min_size=1, max_size=3))
     steps = draw(st.lists(st.tuples(
         st.sampled_from(["unary", "binary", "reduce", "reshape", "transpose", "slice", "concat",
-                         "split", "matmul", "loop"]),
+                         "split", "matmul", "loop", "cond", "gather"]),
         st.integers(0, 1000)), min_size=1, max_size=6))
     return shape, steps, draw(st.booleans())
 
@@ -57,6 +59,11 @@ def build(shape, steps, static):
             t = tf.matmul(t, tf.transpose(t))
         elif kind == "loop":
             t = _loop(t, 1 + r % 3)
+        elif kind == "cond":
+            t = tf.cond(tf.reduce_sum(t) > 0.0, lambda: tf.tanh(t) * 2.0, lambda: t * t - 1.0)
+        elif kind == "gather" and rank >= 1:  # rows r, r+1, ... modulo the rows there are
+            rows = tf.floormod(tf.constant([r + k for k in range(1 + r % 4)]), tf.shape(t)[0])
+            t = tf.gather(t, rows)
     return x, y, t
 
 
@@ -107,7 +114,7 @@ def test_cpu_target_agrees_with_reference(program, seed):
 
 def _output_and_gradients(out, x, y):
     grads = tf.gradients(tf.reduce_sum(out * tf.cos(out)), [x, y])
-    return [out] + [g for g in grads if g is not None]
+    return [out] + [tf.convert_to_tensor(g) for g in grads if g is not None]  # densified
 
 
 @settings(max_examples=12, deadline=None, derandomize=True,

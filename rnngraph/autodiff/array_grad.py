@@ -18,7 +18,7 @@ not_differentiable(
     "Qr")
 
 
-@gradient("Identity")
+@gradient("Identity", indexed_slices=True)
 def _identity(op, grads):
     return [grads[0]]
 

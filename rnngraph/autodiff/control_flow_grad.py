@@ -121,7 +121,7 @@ def trip_count(op):
     return op.outputs[attrs["n_vars"]]
 
 
-@gradient("While")
+@gradient("While", indexed_slices=True)
 def _while(op, grads):
     attrs = op.attrs
     n, body, cond = attrs["n_vars"], attrs["body"], attrs["cond"]

@@ -131,6 +131,8 @@ class _Backprop:
             fn = registry.lookup(op)
             if fn is None:
                 continue
+            if op.type not in registry.TAKES_INDEXED_SLICES:
+                out_grads = [dense(g) for g in out_grads]
             with name_scope(op.name + "_grad"):
                 in_grads = fn(op, out_grads)
             if len(in_grads) != len(op.inputs):

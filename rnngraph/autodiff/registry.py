@@ -6,15 +6,21 @@ graph. Ops with no gradient at all (comparisons, shapes, random draws) are regis
 
 GRADIENTS = {}
 NOT_DIFFERENTIABLE = set()
+TAKES_INDEXED_SLICES = set()  # op types whose gradient is given IndexedSlices as they are
 
 
-def gradient(*op_types):
-    """Decorator: register `fn` as the gradient of the primitives `op_types`."""
+def gradient(*op_types, indexed_slices=False):
+    """Decorator: register `fn` as the gradient of the primitives `op_types`. It is given
+    its outputs' gradients dense (IndexedSlices summed into a tensor, as TF1's ops convert
+    them when they take one as an input) unless `indexed_slices`: then it handles them
+    itself (an Identity or a loop passes them on sparse)."""
     def register(fn):
         for t in op_types:
             if t in GRADIENTS or t in NOT_DIFFERENTIABLE:
                 raise ValueError("gradient of %s registered twice" % t)
             GRADIENTS[t] = fn
+            if indexed_slices:
+                TAKES_INDEXED_SLICES.add(t)
         return fn
     return register
 
