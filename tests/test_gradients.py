@@ -697,6 +697,16 @@ def test_gather_of_a_computed_value():
     check_gradient(through_loop, [X45], expect_ops=["Gather", "While"])
 
 
+def test_indexed_slices_pass_through_identities_and_are_dense_after_other_ops():
+    """As in TF1: Identity and PlaceholderWithDefault pass a Gather's gradient on as
+    IndexedSlices; an op that computes (here an Add) gets it dense."""
+    v = tf.placeholder(tf.float64, [4, 3])
+    (g,) = tf.gradients(tf.gather(tf.identity(tf.placeholder_with_default(v, [4, 3])), [1, 2]), v)
+    q = tf.placeholder(tf.float64, [4, 3])
+    (h,) = tf.gradients(tf.gather(q + 1.0, [1, 2]), q)
+    assert isinstance(g, tf.IndexedSlices) and isinstance(h, tf.Tensor)
+
+
 def test_gather_axis1():
     check_gradient(lambda p: tf.gather(p, [1, 1, 0, 4], axis=1), [X45], expect_ops=["Gather"])
     check_gradient(lambda p: tf.gather(p, [[2, 0], [2, 2]], axis=1), [X234], expect_ops=["Gather"])

@@ -23,7 +23,7 @@ def _identity(op, grads):
     return [grads[0]]
 
 
-@gradient("PlaceholderWithDefault")
+@gradient("PlaceholderWithDefault", indexed_slices=True)
 def _placeholder_with_default(op, grads):
     return [grads[0]]
 
