@@ -16,7 +16,8 @@ import rnngraph as tf
 os.environ["RNNGRAPH_INTERPRET_FIRST"] = "0"
 
 TEST_TARGETS = [t for t in os.environ.get("RNNGRAPH_TEST_TARGETS", "reference,cpu").split(",") if t]
-SINGLE_TARGET_MODULES = {"test_cpu_target", "test_fuse", "test_panels", "test_tiering", "test_random_graphs", "test_inspection", "test_graph"}
+SINGLE_TARGET_MODULES = {"test_cpu_target", "test_fuse", "test_panels", "test_tiering", "test_random_graphs",
+                         "test_random_rnns", "test_inspection", "test_graph"}
 # Modules to run on the reference target only, comma-separated in $RNNGRAPH_REFERENCE_ONLY
 # (none by default: every gradient test also runs compiled on the cpu target).
 REFERENCE_ONLY_MODULES = {m for m in os.environ.get("RNNGRAPH_REFERENCE_ONLY", "").split(",") if m}
@@ -29,7 +30,7 @@ REFERENCE_ONLY_MODULES = {m for m in os.environ.get("RNNGRAPH_REFERENCE_ONLY", "
 # ended 9 minutes apart in a replay of session 14's durations). They are collected first,
 # in this order (test_parity_rnn_grads lists its slowest cases first), which leaves short
 # tests for the end: the same replay ends both workers within a minute.
-LONGEST_FIRST = ("test_parity_rnn_grads", "test_gradients", "test_parity_rnn", "test_rnn",
+LONGEST_FIRST = ("test_parity_rnn_grads", "test_random_rnns", "test_gradients", "test_parity_rnn", "test_rnn",
                  "test_cpu_target")
 
 
