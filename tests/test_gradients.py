@@ -707,6 +707,18 @@ def test_indexed_slices_pass_through_identities_and_are_dense_after_other_ops():
     assert isinstance(g, tf.IndexedSlices) and isinstance(h, tf.Tensor)
 
 
+def test_a_gathers_gradient_stays_indexed_slices_through_a_cast():
+    """TF1's Cast gradient casts IndexedSlices' values and keeps them sparse."""
+    table = tf.placeholder(tf.float64, [4, 3])
+    (g,) = tf.gradients(tf.gather(tf.cast(table, tf.float32), [2, 0, 2]), table,
+                        grad_ys=tf.constant(np.arange(9.0).reshape(3, 3), tf.float32))
+    assert isinstance(g, tf.IndexedSlices) and g.dtype == tf.float64
+    value = _run(g, {table: np.ones((4, 3))})
+    np.testing.assert_array_equal(value.indices, [2, 0, 2])
+    np.testing.assert_array_equal(value.values, np.arange(9.0).reshape(3, 3))
+    assert value.values.dtype == np.float64
+
+
 def test_gather_axis1():
     check_gradient(lambda p: tf.gather(p, [1, 1, 0, 4], axis=1), [X45], expect_ops=["Gather"])
     check_gradient(lambda p: tf.gather(p, [[2, 0], [2, 2]], axis=1), [X234], expect_ops=["Gather"])

@@ -159,8 +159,11 @@ def _select(op, grads):
             sum_to(array_ops.where_v2(c, zeros, g), y)]
 
 
-@gradient("Cast")
+@gradient("Cast", indexed_slices=True)
 def _cast(op, grads):
+    """The gradient cast back to the input's type; a Gather's IndexedSlices stay sparse
+    (TF1's _CastGrad casts them as they are), so an optimizer still updates only the
+    looked-up rows of a table read through a Cast."""
     x = op.inputs[0]
     if not (x.dtype.is_floating and op.outputs[0].dtype.is_floating):
         return [None]

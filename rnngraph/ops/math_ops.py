@@ -8,6 +8,7 @@ import numpy as np
 
 from ..framework import dtypes
 from ..framework.graph import get_default_graph, name_scope
+from .indexed_slices import IndexedSlices
 from .tensor_conversion import constant, convert_to_tensor, is_tensor
 
 __all__ = [
@@ -153,8 +154,11 @@ def add_n(inputs, name=None):
 
 
 def cast(x, dtype, name=None):
-    """Convert x to dtype (float -> int truncates toward zero); a no-op if already dtype."""
+    """Convert x to dtype (float -> int truncates toward zero); a no-op if already dtype.
+    IndexedSlices stay IndexedSlices with their values converted, as in TF1."""
     dtype = dtypes.as_dtype(dtype)
+    if isinstance(x, IndexedSlices):
+        return IndexedSlices(cast(x.values, dtype, name), x.indices, x.dense_shape)
     x = convert_to_tensor(x)
     if x.dtype == dtype:
         return x
