@@ -81,12 +81,13 @@ def _lit(e, value, dtype):
 # A loop nest with at least this many points and elementwise members runs on Numba's
 # threads (outer loop over `prange`, in its own parallel=True function: outline.add_module).
 # The medium LSTM step's loop (32 x 256 points, 20 members, five of them tanh/sigmoid): 20
-# us on one thread, 11.6 on two; the small one's (16 x 128 points) threaded made the small
-# LSTM's forward 2.38 -> 2.26 ms and its training step 2% faster (session 20). Starting
-# the threads costs about 1.5 us, so half of 1024 such points is not worth it. Each such
-# function costs about 0.5 s more to compile the first time (then it is cached), so a loop
-# of one or two ops (a gradient's fill) is not worth it either.
-THREADED_MIN_POINTS = 1 << 11
+# us on one thread, 11.6 on two. The small one's (16 x 128 points) threaded made the small
+# LSTM's forward 2.38 -> 2.26 ms on session 20's machine (Zen 4); on session 21's, whose
+# cores run this loop twice as fast, it made it 4-6% slower and the training step 7%
+# (interleaved A/B), while the medium step still gains (7% forward, 3% training). Each
+# such function costs about 0.5 s more to compile the first time (then it is cached), so
+# a loop of one or two ops (a gradient's fill) is not worth it either.
+THREADED_MIN_POINTS = 1 << 12
 THREADED_MIN_MEMBERS = 4
 
 
