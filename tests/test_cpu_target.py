@@ -19,42 +19,9 @@ import pytest
 import rnngraph as tf
 from runtime.session import TargetFallbackWarning
 from parity import op_cases, rnn_cases
+from targets_agree import assert_same, run_on
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-
-def _run_on(target, build, runs=1):
-    """Build a fresh graph with build(tf) -> (fetches, feed) and run it on `target` (`runs`
-    times; returns the last run's values)."""
-    graph = tf.Graph()
-    with graph.as_default():
-        tf.set_random_seed(1)
-        fetches, feed = build(tf)
-        init = tf.global_variables_initializer()
-        with tf.Session(target, graph=graph) as sess:
-            sess.run(init)
-            for _ in range(runs):
-                values = sess.run(fetches, feed or None)
-            return values
-
-
-def _assert_same(ref, got, path="out"):
-    if isinstance(ref, dict):
-        assert set(ref) == set(got), path
-        for k in ref:
-            _assert_same(ref[k], got[k], "%s/%s" % (path, k))
-    elif isinstance(ref, (list, tuple)):
-        assert len(ref) == len(got), path
-        for i, (a, b) in enumerate(zip(ref, got)):
-            _assert_same(a, b, "%s/%d" % (path, i))
-    else:
-        ref, got = np.asarray(ref), np.asarray(got)
-        assert ref.dtype == got.dtype and ref.shape == got.shape, (path, ref.dtype, got.dtype,
-                                                                  ref.shape, got.shape)
-        if ref.dtype.kind == "f":
-            np.testing.assert_allclose(got, ref, rtol=1e-6, atol=1e-6, err_msg=path)
-        else:
-            np.testing.assert_array_equal(got, ref, err_msg=path)
 
 
 # How generated source calls a kernel: `kernels.NAME(args` or, in a program and the
@@ -76,14 +43,14 @@ def test_op_cases_agree_with_reference(name):
     """Also in a second run: the program's first run changed none of its constants or
     feeds (they reach it as writable arrays; CpuExecutable._writable)."""
     build = op_cases.CASES[name].build
-    _assert_same(_run_on("reference", build, runs=2), _run_on("cpu", build, runs=2))
+    assert_same(run_on("reference", build, runs=2), run_on("cpu", build, runs=2))
 
 
 @pytest.mark.parametrize("name", sorted(RANDOM_CASES))
 def test_random_cases_draw_the_same_numbers(name):
     """Random ops use the same Philox streams on both targets."""
     build = op_cases.CASES[name].build
-    ref, got = _run_on("reference", build), _run_on("cpu", build)
+    ref, got = run_on("reference", build), run_on("cpu", build)
     for k in ref:
         np.testing.assert_allclose(np.asarray(got[k], np.float64), np.asarray(ref[k], np.float64),
                                    rtol=2e-6, atol=2e-6, err_msg=k)
@@ -124,7 +91,7 @@ def test_generated_code_leaves_numpy_functions_to_cached_kernels():
         return fetches, {x: rng.randn(4, 3), i: 2, ids: [0, -1, 2, 0],
                          m: [[-7, -1, 1], [5, 2, 1]], p: rng.randn(2, 1, 3, 4),
                          q: rng.randn(1, 5, 4, 2)}
-    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+    assert_same(run_on("reference", build), run_on("cpu", build))
     graph = tf.Graph()
     with graph.as_default():
         fetches, feed = build(tf)
@@ -156,7 +123,7 @@ def test_windowed_input_projection_matches_reference(parallel_iterations):
         out, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(5), x, sequence_length=lengths,
                                        dtype=tf.float32, parallel_iterations=parallel_iterations)
         return {"out": out, "c": state.c}, {x: np.random.RandomState(0).randn(3, 7, 4)}
-    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+    assert_same(run_on("reference", build), run_on("cpu", build))
 
 
 def test_ragged_tensor_array_falls_back_to_reference_with_a_warning(monkeypatch):
@@ -167,7 +134,7 @@ def test_ragged_tensor_array_falls_back_to_reference_with_a_warning(monkeypatch)
     monkeypatch.setenv("RNNGRAPH_TARGET", "cpu")
     with pytest.warns(TargetFallbackWarning, match="cpu target cannot compile.*TensorArray"):
         got = rnn_cases.run_rnn_case(tf, rnn_cases.CASES[RAGGED])
-    _assert_same(ref["fetches"], got["fetches"])
+    assert_same(ref["fetches"], got["fetches"])
 
 
 def _error_on(target, build, feed):
@@ -453,7 +420,7 @@ def test_windowed_projection_kept_as_loop_state_is_not_overwritten():
         _, h = tf.while_loop(lambda t, h: t < 5, body, [tf.constant(0), tf.zeros([2, 4])],
                              parallel_iterations=2)
         return {"h": h}, {x: np.random.RandomState(0).randn(5, 2, 3)}
-    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+    assert_same(run_on("reference", build), run_on("cpu", build))
 
 
 GRADIENT_CASES = ("dynamic_rnn.lstm.seqlen_max_below_time", "raw_rnn.docstring_loop", "while_loop.nested_while",
@@ -474,11 +441,11 @@ def test_gradients_agree_with_reference(name):
         grads = [g.to_dense() if isinstance(g, tf.IndexedSlices) else g
                  for g in tf.gradients(loss, xs) if g is not None]
         return grads, feed
-    ref = _run_on("reference", build)
+    ref = run_on("reference", build)
     with warnings.catch_warnings():
         warnings.simplefilter("error", TargetFallbackWarning)
-        got = _run_on("cpu", build)
-    _assert_same(ref, got)
+        got = run_on("cpu", build)
+    assert_same(ref, got)
 
 
 def _lstm_gradient_case(tf, bidirectional=False, fed_state=False, x_shape=(3, 6, 4),
@@ -526,7 +493,7 @@ def test_weight_gradients_are_one_product_after_the_backward_loop():
     # lower_control._save_in_place: the gates the gradient needs are written by the step's
     # loop straight into their saved stacks' rows, not copied there after it
     assert len(re.findall(r"= (saved_\d+)\[trips\] if trips < \1\.shape\[0\] else kernels\.empty", src)) >= 4
-    _assert_same(_run_on("reference", _lstm_gradient_case), _run_on("cpu", _lstm_gradient_case))
+    assert_same(run_on("reference", _lstm_gradient_case), run_on("cpu", _lstm_gradient_case))
 
 
 def test_identical_loops_share_one_outlined_function():
@@ -544,8 +511,8 @@ def test_identical_loops_share_one_outlined_function():
     for c in loops:
         name = c.split(".py ----")[0]
         assert program.count("call_native(%s.outlined, fptrs, " % name) == 2
-    _assert_same(_run_on("reference", lambda tf: _lstm_gradient_case(tf, True)),
-                 _run_on("cpu", lambda tf: _lstm_gradient_case(tf, True)))
+    assert_same(run_on("reference", lambda tf: _lstm_gradient_case(tf, True)),
+                 run_on("cpu", lambda tf: _lstm_gradient_case(tf, True)))
 
 
 def test_a_loop_shares_its_function_whatever_its_initial_state():
@@ -568,8 +535,8 @@ def test_a_loop_shares_its_function_whatever_its_initial_state():
             for name in re.findall(r"^    (\w+) = ", body, re.M) + re.findall(r"\bI_INT\w*", body):
                 assert len(re.findall(r"\b%s\b" % name, body)) > 1, (name, callee)
     assert len(loops[0]) == 2 and loops[0] == loops[1], loops
-    _assert_same(_run_on("reference", lambda tf: _lstm_gradient_case(tf, fed_state=True)),
-                 _run_on("cpu", lambda tf: _lstm_gradient_case(tf, fed_state=True)))
+    assert_same(run_on("reference", lambda tf: _lstm_gradient_case(tf, fed_state=True)),
+                 run_on("cpu", lambda tf: _lstm_gradient_case(tf, fed_state=True)))
 
 
 def test_a_gradient_loop_is_one_compiled_function_however_its_inputs_came():
@@ -653,7 +620,7 @@ def test_outlined_functions_take_small_constants_packed():
     assert not re.search(r"def program\([^)]*const_ids", program)  # the callees' ids are packed
     calls = re.findall(r"(rg_\w+)\.outlined\b", program)
     assert len(calls) > len(set(calls))  # steps still share their functions
-    _assert_same(_run_on("reference", four_steps), _run_on("cpu", four_steps))
+    assert_same(run_on("reference", four_steps), run_on("cpu", four_steps))
 
 
 def test_conds_return_only_the_values_something_reads():
@@ -671,8 +638,8 @@ def test_conds_return_only_the_values_something_reads():
     assert len(conds) == 6
     used = _used_values(program)
     assert all(v.id in used for n in conds for v in n.outputs)
-    _assert_same(_run_on("reference", _static_rnn_gradient_case),
-                 _run_on("cpu", _static_rnn_gradient_case))
+    assert_same(run_on("reference", _static_rnn_gradient_case),
+                 run_on("cpu", _static_rnn_gradient_case))
 
 
 def test_outlined_functions_have_no_python_entry_and_refuse_python_calls():
@@ -716,7 +683,7 @@ def test_sums_of_slice_gradients_agree_with_reference(pieces):
             parts = [x[:, :4], x[:, 3:]]
         loss = tf.add_n([tf.reduce_sum(tf.sin(p) * (k + 1.0)) for k, p in enumerate(parts)])
         return tf.gradients(loss, [x]), {x: np.random.RandomState(2).randn(3, 7)}
-    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+    assert_same(run_on("reference", build), run_on("cpu", build))
 
 
 def test_loop_invariant_matrix_is_packed_once_before_the_loop():
@@ -741,7 +708,7 @@ def test_loop_invariant_matrix_is_packed_once_before_the_loop():
     assert forward and forward.start() < src.index("while True:")
     assert re.search(r"kernels.panel_matmul" + CALL + r"\w+, weight_panels\w*, 40\b", src)
     assert re.search(r"weight_t_panels\w* = (?:call_native\()?kernels.pack_panels" + CALL + r"weight\w*\.T", src)
-    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+    assert_same(run_on("reference", build), run_on("cpu", build))
 
 
 def test_unneeded_columns_of_a_backward_product_are_not_computed():
@@ -759,7 +726,7 @@ def test_unneeded_columns_of_a_backward_product_are_not_computed():
         with tf.Session("cpu", graph=graph) as sess:
             src = sess.lower(grads, feed).compile("cpu").source()
     assert re.search(r"weight_rows\w* = weight\w*\[4:9\]\n", src)
-    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+    assert_same(run_on("reference", build), run_on("cpu", build))
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (1, 3), (3, 1)])
@@ -772,7 +739,7 @@ def test_matmul_of_reversed_single_row_or_column(shape):
         t = x[::-1]
         return {"xt": tf.matmul(t, tf.transpose(t)), "tx": tf.matmul(tf.transpose(t), t)}, {
             x: np.arange(1, 1 + np.prod(shape), dtype=np.float32).reshape(shape)}
-    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+    assert_same(run_on("reference", build), run_on("cpu", build))
 
 
 def test_cached_programs_are_keyed_by_the_kernels_source():
@@ -849,7 +816,7 @@ def test_one_row_products(k, n, dtype):
         rng = np.random.RandomState(k)
         return {"aw": tf.matmul(a, w), "aw_plus": tf.matmul(a, w) + tf.matmul(a * 2.0, w)}, {
             a: rng.randn(1, k), w: rng.randn(k, n)}
-    _assert_same(_run_on("reference", build), _run_on("cpu", build))
+    assert_same(run_on("reference", build), run_on("cpu", build))
 
 
 def test_large_results_never_alias_feeds_variables_constants_or_each_other():

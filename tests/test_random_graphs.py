@@ -9,6 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import rnngraph as tf
+from targets_agree import assert_same, run_on_both
 
 UNARY = [tf.tanh, tf.sigmoid, tf.abs, tf.negative, tf.square, lambda x: tf.exp(-tf.abs(x)),
          tf.nn.relu, lambda x: tf.sqrt(tf.abs(x) + 1.0), tf.floor]
@@ -90,26 +91,18 @@ def run_on_both_targets(program, seed, fetches):
     rng = np.random.RandomState(seed)
     feed_x = rng.randn(*shape).astype(np.float32)
     feed_y = rng.randn(shape[-1]).astype(np.float32)
-    results = {}
-    for target in ("reference", "cpu"):
-        with tf.Graph().as_default():
-            x, y, out = build(shape, steps, static)
-            with tf.Session(target) as sess:
-                results[target] = sess.run(fetches(out, x, y), {x: feed_x, y: feed_y})
-    return results
 
-
-def assert_same_values(results, tol):
-    assert len(results["cpu"]) == len(results["reference"])
-    for ref, got in zip(results["reference"], results["cpu"]):
-        assert ref.shape == got.shape and ref.dtype == got.dtype
-        np.testing.assert_allclose(got, ref, rtol=tol, atol=tol)
+    def recipe(tf):
+        x, y, out = build(shape, steps, static)
+        return fetches(out, x, y), {x: feed_x, y: feed_y}
+    return run_on_both(recipe)
 
 
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(programs(), st.integers(0, 2 ** 31 - 1))
 def test_cpu_target_agrees_with_reference(program, seed):
-    assert_same_values(run_on_both_targets(program, seed, lambda out, x, y: [out]), 1e-5)
+    results = run_on_both_targets(program, seed, lambda out, x, y: [out])
+    assert_same(results["reference"], results["cpu"], rtol=1e-5, atol=1e-5)
 
 
 def _output_and_gradients(out, x, y):
@@ -128,4 +121,4 @@ def test_cpu_gradients_agree_with_reference(program, seed):
     ulp. Derandomized, so that CI runs the same examples every time."""
     results = run_on_both_targets(program, seed, _output_and_gradients)
     assume(np.max(np.abs(results["reference"][0]), initial=0) < 3)
-    assert_same_values(results, 1e-4)
+    assert_same(results["reference"], results["cpu"], rtol=1e-4, atol=1e-4)

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import rnngraph as tf
+from targets_agree import assert_same, run_on_both
 
 CELLS = {
     "lstm": lambda h: tf.nn.rnn_cell.LSTMCell(h),
@@ -75,14 +76,5 @@ def build(c):
 @given(configurations())
 def test_cpu_target_agrees_with_reference_on_random_rnns(c):
     assume(c["function"] != "static_rnn" or c["static_shape"])  # static_rnn needs the steps
-    results = {}
-    for target in ("reference", "cpu"):
-        with tf.Graph().as_default():
-            fetches, feed = build(c)
-            with tf.Session(target) as sess:
-                sess.run(tf.global_variables_initializer())
-                results[target] = sess.run(fetches, feed)
-    assert len(results["cpu"]) == len(results["reference"])
-    for ref, got in zip(results["reference"], results["cpu"]):
-        assert ref.shape == got.shape
-        np.testing.assert_allclose(got, ref, rtol=1e-4, atol=1e-5)
+    results = run_on_both(lambda tf: build(c))
+    assert_same(results["reference"], results["cpu"], rtol=1e-4, atol=1e-5)
