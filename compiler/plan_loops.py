@@ -38,6 +38,8 @@ class InputProjection:
         self.ta_size = None           # the input TensorArray's size when static (steps)
         self.keep_concat = False      # the concat is also a body output (a training forward
                                       # loop saves it for the weight gradient): still made
+        self.epilogue = None          # the product's only reader when a FusedElementwise
+                                      # (a cell's gates): the target may compute both at once
 
 
 def plan_while(node):
@@ -72,6 +74,8 @@ def plan_while(node):
         in_place = all(r is not None and r.type in COPYING_READERS for r in readers)
         plan = InputProjection(mm, concat, read, ta_arg, index, weight, concat.inputs[1], in_place)
         plan.keep_concat = None in concat_uses
+        if len(set(readers)) == 1 and readers[0] is not None and readers[0].type == "FusedElementwise":
+            plan.epilogue = readers[0]
         n_cond = len(node.bodies["cond"].args) - n  # inputs: vars, cond captures, body captures
         plan.ta_size = _tensor_array_size(node.inputs[body.args.index(ta_arg) + n_cond])
         plans.append(plan)

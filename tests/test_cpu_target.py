@@ -126,6 +126,33 @@ def test_windowed_input_projection_matches_reference(parallel_iterations):
     assert_same(run_on("reference", build), run_on("cpu", build))
 
 
+@pytest.mark.parametrize("cell,units", [("LSTMCell", 64), ("BasicRNNCell", 128)])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_cell_loop_that_computes_its_recurrent_product_matches_reference(cell, units, dtype):
+    """A step's recurrent product large enough to thread, read only by the cell's
+    elementwise loop at gate offsets that are whole panels: the loop's threads compute the
+    product's columns they read (lower_fused.product_epilogue). Ragged lengths, and the
+    gradients (the training forward loop saves the loop's outputs)."""
+    from compiler.targets.cpu.panels import THREADED
+
+    def build(tf):
+        dt = getattr(tf, dtype)
+        x = tf.placeholder(dt, [24, 5, 8], name="x")
+        out, _ = tf.nn.dynamic_rnn(getattr(tf.nn.rnn_cell, cell)(units), x, dtype=dt,
+                                   sequence_length=tf.constant([5, 3] * 12))
+        loss = tf.reduce_sum(out * out)
+        feed = {x: np.random.RandomState(0).randn(24, 5, 8)}
+        return {"out": out, "grads": tf.gradients(loss, [x] + tf.trainable_variables())}, feed
+    tol = 1e-4 if dtype == "float32" else 1e-9  # float32: sums of 120 terms of up to 30
+    assert_same(run_on("reference", build), run_on("cpu", build), rtol=tol, atol=tol)
+    graph = tf.Graph()
+    with graph.as_default():
+        (fetches, feed) = build(tf)
+        src = tf.Session("cpu", graph=graph).lower(fetches["out"], feed).compile("cpu").source()
+    assert ("with its product" in src) == THREADED
+    assert not _kernel_calls(src, "panel_product") or not THREADED
+
+
 def test_ragged_tensor_array_falls_back_to_reference_with_a_warning(monkeypatch):
     """The cpu target cannot lower ragged TensorArrays (NotImplementedError naming them);
     the session then runs the graph on the reference interpreter and warns, naming it."""

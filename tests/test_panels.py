@@ -76,6 +76,36 @@ def test_threaded_and_row_blocked_products(dtype):
     np.testing.assert_allclose(c, a @ b.T, **_tol(dtype, k))
 
 
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_panel_columns_writes_only_its_columns_from_any_thread(dtype):
+    """Each part of a parallel loop computes NR columns (panels.panel_columns, what a cell's
+    loop runs for its own gates): together the whole product, each part nothing else; a
+    range that is not whole panels is an error, not a write past them."""
+    from numba import njit, prange
+
+    @njit(parallel=True)
+    def by_parts(a, packed, c, nr, accumulate):
+        for part in prange(c.shape[1] // nr):
+            panels.panel_columns(a, packed, c, part * nr, part * nr + nr, accumulate)
+
+    rng = np.random.default_rng(3)
+    nr = panels.panel_width(dtype)
+    a = rng.standard_normal((13, 29)).astype(dtype)
+    b = rng.standard_normal((29, 4 * nr)).astype(dtype)
+    packed = panels.pack_panels(b)
+    c = rng.standard_normal((13, 4 * nr)).astype(dtype)
+    expected = c + a @ b
+    by_parts(a, packed, c, nr, True)
+    np.testing.assert_allclose(c, expected, **_tol(dtype))
+    c = np.full((13, 4 * nr), np.nan, dtype)
+    panels.panel_columns(a, packed, c, nr, 3 * nr, False)
+    np.testing.assert_allclose(c[:, nr:3 * nr], (a @ b)[:, nr:3 * nr], **_tol(dtype))
+    assert np.isnan(c[:, :nr]).all() and np.isnan(c[:, 3 * nr:]).all()
+    for c0, c1 in [(1, nr + 1), (0, nr + 1), (3 * nr, 5 * nr), (-nr, 0)]:
+        with pytest.raises(ValueError, match="do not agree"):
+            panels.panel_columns(a, packed, c, c0, c1, False)
+
+
 def test_mismatched_shapes_raise_instead_of_reading_out_of_bounds():
     a = np.ones((4, 3), np.float32)
     packed = panels.pack_panels(np.ones((3, 40), np.float32))

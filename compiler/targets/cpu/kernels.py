@@ -11,7 +11,7 @@ from numba import types
 from numba.cpython.unsafe.tuple import tuple_setitem
 
 from .kernel_jit import kernel_njit
-from .panels import pack_panels, panel_matmul, panel_matmul_add, panel_product  # noqa: F401
+from .panels import pack_panels, panel_columns, panel_matmul, panel_matmul_add, panel_product  # noqa: F401
 
 
 # --- scalar functions NumPy lacks in Numba (compiled per type on first use, cached) ------------

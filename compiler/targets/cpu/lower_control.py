@@ -10,6 +10,7 @@ from ...plan_loops import (assigned_in, iteration_axes, plan_deferred, plan_whil
                           window_steps)
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 from .lower_array import transposed
+from .lower_fused import lower_fused, product_epilogue
 from .panels import panel_width
 
 
@@ -181,7 +182,8 @@ def _windowed_projection(e, plan, p, outer_weight):
     (they copy it out before the window is overwritten); otherwise into a new array. A
     loop-invariant W (`outer_weight`, its expression outside the loop) is packed for
     panels.py's kernel once, before the loop (its recurrent part only for a step of more
-    than one row: _one_row)."""
+    than one row: _one_row). When the product's only reader is a cell's elementwise loop
+    that can compute it (lower_fused.product_epilogue), the loop's threads do."""
     dtype = NP_DTYPE[plan.matmul.outputs[0].dtype]
     win = e.assign("window", "kernels.empty(%s, %s)" % (int_tuple((0, 1, 1)), dtype))
     start = e.assign("window_start", "np.int64(0)")
@@ -196,6 +198,16 @@ def _windowed_projection(e, plan, p, outer_weight):
         x_panels = e.assign("input_panels", "kernels.pack_panels(%s[:%d])" % (outer_weight, dx))
     if step_panels:
         h_panels = e.assign("recurrent_panels", "kernels.pack_panels(%s[%d:])" % (outer_weight, dx))
+    product = plan.matmul.outputs[0]
+    offsets = None
+    if plan.in_place and step_panels and plan.epilogue is not None:
+        offsets = product_epilogue(plan.epilogue, product, plan.weight.shape.dims[0] - dx)
+    if offsets is not None:
+        recurrent = {}  # the expression of h, set when the product's turn comes
+
+        def emit_epilogue(e, node, ins):
+            return lower_fused(e, node, ins, (product, recurrent["h"], h_panels, True, offsets))
+        e.overrides[plan.epilogue] = emit_epilogue
 
     def emit(e, node, ins):
         t = e.expr(plan.counter_arg)
@@ -214,6 +226,9 @@ def _windowed_projection(e, plan, p, outer_weight):
                        % (win, ta.buf, start, end, w, dx, win))
         row = e.assign("window_row", "%s[%s - %s]" % (win, t, start))
         h = e.expr(plan.rest)
+        if offsets is not None:
+            recurrent["h"] = h  # its reader computes the product (emit_epilogue)
+            return [row]
         if plan.in_place:
             if step_panels:
                 e.line("kernels.panel_product(%s, %s, %s, True)" % (h, h_panels, row))

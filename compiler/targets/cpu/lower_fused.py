@@ -11,7 +11,7 @@ from rnngraph.framework import dtypes
 
 from .emitter import NP_DTYPE, Emitter, int_tuple, lowering, one_value, rank
 from .outline import add_module, call, typed_arg
-from .panels import THREADED
+from .panels import SERIAL_MAX, THREADED, panel_width
 
 SCALAR_UNARY = {
     "Neg": "(-{x})", "Abs": "abs({x})", "Sign": "np.sign({x})", "Square": "({x} * {x})",
@@ -91,11 +91,13 @@ THREADED_MIN_POINTS = 1 << 12
 THREADED_MIN_MEMBERS = 4
 
 
-def emit_loop(e, members, leaves, outputs, loop_shape=None):
+def emit_loop(e, members, leaves, outputs, loop_shape=None, product=None):
     """Emit the loop nest computing `outputs` (Values) from `leaves` through `members` (in
     order); returns their expressions. The loop runs over `loop_shape` (the first output's
     shape by default); each output is written at every point of it, a Concat's inputs at
-    their offsets along its axis. Large nests run on Numba's threads."""
+    their offsets along its axis. Large nests run on Numba's threads. `product`, from
+    product_epilogue: (leaf, a, panels, accumulate, offsets), the leaf being a @ B for B
+    packed in `panels` (expressions), not computed yet: the threads compute it as well."""
     shape = (loop_shape or outputs[0].shape).as_list()
     r = len(shape)
     producer = {m.outputs[0].id: m for m in members}
@@ -123,12 +125,54 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None):
                        for k, v in enumerate(sink.inputs)]
         else:
             stores.append((j, out, point))
-    if THREADED and np.prod(shape) >= THREADED_MIN_POINTS and shape[0] > 1 and \
+    if product is not None:
+        _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat, product)
+    elif THREADED and np.prod(shape) >= THREADED_MIN_POINTS and shape[0] > 1 and \
             sum(m.type not in ("Slice", "Concat") for m in members) >= THREADED_MIN_MEMBERS:
         _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat)
     else:
         _nest(e, producer, leaves, ones, results, stores, shape, flat, "range")
     return results
+
+
+def product_epilogue(node, leaf, k):
+    """The column offsets c at which the FusedElementwise `node` reads `leaf` = a @ B
+    ([m, k] @ [k, n], B packed by panels.py) when the loop can compute that product itself
+    (emit_loop's `product`), else None. Its points (i0, i1) must read the leaf only at
+    (i0, i1 + c) (a cell's gates: Slices of the product), each c and the loop's width a
+    multiple of NR, and the product large enough to thread: the loop then runs over parts of
+    NR columns on Numba's threads, each part first computing the product's columns it reads
+    (c + its columns, for every c). One parallel region per step instead of two (the
+    product's, the loop's), the gates read by the core that wrote them, and the loop threaded
+    where alone it did not pay (the small LSTM's 16 x 128 points)."""
+    shape = (node.loop_shape or node.outputs[0].shape).as_list()
+    if not THREADED or len(shape) != 2 or rank(leaf) != 2 or leaf.shape.as_list()[0] != shape[0] or \
+            any(m.type == "Concat" for m in node.members):
+        return None
+    m, n = leaf.shape.as_list()
+    producer = {member.outputs[0].id: member for member in node.members}
+    points, seen = set(), set()
+    todo = [(out, (0, 0)) for out in node.outputs]
+    while todo:
+        v, point = todo.pop()
+        if (v.id, point) in seen:
+            continue
+        seen.add((v.id, point))
+        member = producer.get(v.id)
+        if member is None:
+            if v.id == leaf.id:
+                points.add(point)
+        elif member.type == "Slice":
+            begin = [int(b) for b in member.inputs[1].const]
+            todo.append((member.inputs[0], tuple(p + b for p, b in zip(point, begin))))
+        else:
+            todo += [(u, point) for u in member.inputs]
+    nr = panel_width(leaf.dtype.np)
+    offsets = sorted(c for _, c in points)
+    if not offsets or any(r != 0 for r, _ in points) or shape[1] % nr or shape[1] < 2 * nr or \
+            any(c % nr or c + shape[1] > n for c in offsets) or m * k * n <= SERIAL_MAX:
+        return None
+    return offsets
 
 
 def _nest(e, producer, leaves, ones, results, stores, shape, flat, outer):
@@ -142,21 +186,47 @@ def _nest(e, producer, leaves, ones, results, stores, shape, flat, outer):
         reader = _nested_reader(e, len(shape), ones)
         targets = results
         header = ["for i%d in %s(%d):" % (k, outer if k == 0 else "range", d) for k, d in enumerate(shape)]
+    _body(e, producer, reader, targets, stores, header, flat, len(shape))
+
+
+def _body(e, producer, reader, targets, stores, header, flat, r):
+    """The loops of `header` around the stores of every output at one point."""
     for h in header:
         e.line(h)
         e.level += 1
     values = _Values(e, producer, reader)
-    point = (0,) * len(shape)
+    point = (0,) * r
     for j, v, offset in stores:
         index = "i" if flat else ", ".join(_shifted(k, o) for k, o in enumerate(offset))
         e.line("%s[%s] = %s" % (targets[j], index, values.at(v, point)))
     e.level -= len(header)
 
 
-def _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat):
+def _column_parts(e, producer, ones, results, stores, shape, product, a, panels):
+    """The 2-D nest over parts of NR columns on Numba's threads, each part computing the
+    product's columns it reads first (product_epilogue)."""
+    leaf, _, _, accumulate, offsets = product
+    nr = panel_width(leaf.dtype.np)
+    parts = shape[1] // nr
+    e.line("for part in prange(%d):" % parts)
+    e.level += 1
+    # The mask (no-op: part < parts) tells LLVM that j0 is not negative: it then drops
+    # Numba's negative-index wraparound from the inner loop's reads, which otherwise kept
+    # that loop from vectorizing (3 times slower, the medium LSTM's cell).
+    j0 = e.assign("j0", "(part & %d) * %d" % ((1 << parts.bit_length()) - 1, nr))
+    for c in offsets:
+        e.line("kernels.panel_columns(%s, %s, %s, %s, %s + %d, %s)"
+               % (a, panels, e.expr(leaf), "%s + %d" % (j0, c) if c else j0, j0, c + nr, accumulate))
+    header = ["for i0 in range(%d):" % shape[0], "for i1 in range(%s, %s + %d):" % (j0, j0, nr)]
+    _body(e, producer, _nested_reader(e, 2, ones), results, stores, header, False, 2)
+    e.level -= 1
+
+
+def _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat, product=None):
     """The nest in an outlined function with parallel=True, called with the leaves and the
-    output arrays; its source depends only on the computation (outline.py), so the same
-    cell's loop in any program shares one compiled function."""
+    output arrays (and the operands of a `product` it computes); its source depends only on
+    the computation (outline.py), so the same cell's loop in any program shares one
+    compiled function."""
     sub = Emitter(parent=e)
     params, args = [], []
     for v in {v.id: v for v in leaves if v.id not in ones}.values():
@@ -164,12 +234,20 @@ def _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat):
         params.append(name)
         args.append(typed_arg(v.dtype, e.expr(v)) if rank(v) == 0 else e.expr(v))
         sub.exprs[v] = name
+    if product is not None:
+        operands = [sub.fresh("in_a"), sub.fresh("in_panels")]
+        params += operands
+        args += list(product[1:3])
     names = [sub.fresh("out_" + (v.name or "x")) for v in outputs]
-    _nest(sub, producer, leaves, ones, names, stores, shape, flat, "prange")
+    if product is not None:
+        _column_parts(sub, producer, ones, names, stores, shape, product, *operands)
+    else:
+        _nest(sub, producer, leaves, ones, names, stores, shape, flat, "prange")
     params += names + list(sub.int_args)
     args += results + [typed_arg(dt, e.literal(value, dt)) for value, dt in sub.int_args.values()]
-    name = add_module(e, sub, params, "FusedElementwise over %s points on Numba's threads"
-                      % "x".join(map(str, shape)), parallel=True)
+    name = add_module(e, sub, params, "FusedElementwise over %s points%s on Numba's threads"
+                      % ("x".join(map(str, shape)), " with its product" if product else ""),
+                      parallel=True)
     e.line(call(e, name, args))
 
 
@@ -256,5 +334,5 @@ def _member(e, m, args):
 
 
 @lowering("FusedElementwise")
-def lower_fused(e, node, ins):
-    return emit_loop(e, node.members, node.inputs, node.outputs, node.loop_shape)
+def lower_fused(e, node, ins, product=None):
+    return emit_loop(e, node.members, node.inputs, node.outputs, node.loop_shape, product)

@@ -238,9 +238,10 @@ def _entry_f64(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
 
 
 def _serial_entries():
-    """Entry points that never start Numba's threads: for the workqueue threading layer
-    (a machine without OpenMP or TBB), which aborts the process when two threads (two
-    sessions run from Python threads) start parallel work at once."""
+    """Entry points that never start Numba's threads: for a product computed by one thread
+    of a parallel loop (panel_columns), and for the workqueue threading layer (a machine
+    without OpenMP or TBB), which aborts the process when two threads (two sessions run
+    from Python threads) start parallel work at once."""
     @cached_cfunc(_ENTRY)
     def _serial_f32(a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate):
         _whole_panels(np.float32, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, False)
@@ -254,11 +255,16 @@ def _serial_entries():
 # Whether compiled code may start Numba's threads (not under the workqueue layer; also
 # read by lower_fused.py for its threaded loops).
 THREADED = threading_layer() != "workqueue"
-ENTRIES = (_entry_f32, _entry_f64) if THREADED else _serial_entries()
+SERIAL_ENTRIES = _serial_entries()
+ENTRIES = (_entry_f32, _entry_f64) if THREADED else SERIAL_ENTRIES
 llvm.add_symbol("rnngraph_panel_product_f32", ENTRIES[0].address)
 llvm.add_symbol("rnngraph_panel_product_f64", ENTRIES[1].address)
+llvm.add_symbol("rnngraph_panel_product_serial_f32", SERIAL_ENTRIES[0].address)
+llvm.add_symbol("rnngraph_panel_product_serial_f64", SERIAL_ENTRIES[1].address)
 _PRODUCT_F32 = types.ExternalFunction("rnngraph_panel_product_f32", _ENTRY)
 _PRODUCT_F64 = types.ExternalFunction("rnngraph_panel_product_f64", _ENTRY)
+_SERIAL_F32 = types.ExternalFunction("rnngraph_panel_product_serial_f32", _ENTRY)
+_SERIAL_F64 = types.ExternalFunction("rnngraph_panel_product_serial_f64", _ENTRY)
 
 
 @kernel_njit(cache=True)
@@ -294,6 +300,36 @@ def panel_product(a, panels, c, accumulate):
             for p in range(k):
                 total += a[i, p] * last[p, j - whole * nr]
             c[i, j] = total
+
+
+@kernel_njit(cache=True)
+def panel_columns(a, panels, c, c0, c1, accumulate):
+    """Columns c0 .. c1-1 of c = a @ B (accumulate: c += a @ B) on the calling thread, for B
+    packed by pack_panels; c0 and c1 - c0 multiples of NR. For a loop whose threads each
+    compute the columns their part of an elementwise loop reads, then that part
+    (lower_fused: a product with its elementwise epilogue, one parallel region per step
+    instead of two and the gates read where they were written)."""
+    m, k = a.shape
+    nr = panels.shape[2]
+    if c.shape[0] != m or panels.shape[1] != k or c0 < 0 or c0 % nr != 0 or \
+            (c1 - c0) % nr != 0 or c1 > min(c.shape[1], panels.shape[0] * nr):
+        raise ValueError("panel_columns: operand shapes do not agree")
+    if m == 0 or c1 <= c0:
+        return
+    if c1 - c0 > 1 and c.strides[1] != c.itemsize:
+        raise ValueError("panel_columns: the output's columns are not contiguous")
+    s = a.itemsize
+    args = (np.int64(a.ctypes.data), np.int64(a.strides[0] // s), np.int64(a.strides[1] // s),
+            np.int64(m), np.int64(k), np.int64(panels.ctypes.data + (c0 // nr) * k * nr * s),
+            np.int64((c1 - c0) // nr), np.int64(c.ctypes.data + c0 * s),
+            np.int64(c.strides[0] // s) if m > 1 else np.int64(c.shape[1]),
+            np.int64(1 if accumulate else 0))
+    if s == 4:
+        _SERIAL_F32(*args)
+    else:
+        _SERIAL_F64(*args)
+
+
 @kernel_njit(cache=True)
 def panel_matmul(a, panels, n):
     """a @ B as a new [m, n] array, B packed by pack_panels."""
