@@ -65,7 +65,7 @@ def plan_while(node):
         if ta_arg.id not in invariant or index.id not in counters:
             continue
         concat_uses = uses.get(concat.outputs[0].id, [])
-        if [u for u in concat_uses if u is not None] != [mm] or len(uses.get(read.outputs[0].id, [])) != 1:
+        if [u for u in concat_uses if u is not None] != [mm]:
             continue  # (a concat the loop also saves for the gradient is kept, see keep_concat)
         dx = read.outputs[0].shape.dims[-1] if read.outputs[0].shape.ndims == 2 else None
         if dx is None:

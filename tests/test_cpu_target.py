@@ -114,19 +114,27 @@ RAGGED = "tensor_array.concat_split"
 
 
 @pytest.mark.parametrize("parallel_iterations", [1, 3, 32])
-def test_windowed_input_projection_matches_reference(parallel_iterations):
+@pytest.mark.parametrize("cell", ["LSTMCell", "GRUCell"])
+def test_windowed_input_projection_matches_reference(parallel_iterations, cell):
     """Loop planning batches x_t @ W[:dx] over windows of P steps; any P gives the same
-    numbers, with ragged sequence lengths and a window that does not divide the time."""
+    numbers, with ragged sequence lengths and a window that does not divide the time. A
+    GRU step reads x_t into two products (gates, candidate): each gets its window."""
     def build(tf):
         x = tf.placeholder(tf.float32, [3, 7, 4], name="x")
         lengths = tf.constant([7, 2, 5])
-        out, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(5), x, sequence_length=lengths,
+        out, state = tf.nn.dynamic_rnn(getattr(tf.nn.rnn_cell, cell)(5), x, sequence_length=lengths,
                                        dtype=tf.float32, parallel_iterations=parallel_iterations)
-        return {"out": out, "c": state.c}, {x: np.random.RandomState(0).randn(3, 7, 4)}
+        return {"out": out, "state": state}, {x: np.random.RandomState(0).randn(3, 7, 4)}
     assert_same(run_on("reference", build), run_on("cpu", build))
+    graph = tf.Graph()
+    with graph.as_default():
+        fetches, feed = build(tf)
+        src = tf.Session("cpu", graph=graph).lower(fetches, feed).compile("cpu").source()
+    assert len(_kernel_calls(src, "project_window_panels")) == (2 if cell == "GRUCell" else 1)
+    assert not _kernel_calls(src, "concat")
 
 
-@pytest.mark.parametrize("cell,units", [("LSTMCell", 64), ("BasicRNNCell", 128)])
+@pytest.mark.parametrize("cell,units", [("LSTMCell", 64), ("GRUCell", 128), ("BasicRNNCell", 128)])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
 def test_cell_loop_that_computes_its_recurrent_product_matches_reference(cell, units, dtype):
     """A step's recurrent product large enough to thread, read only by the cell's
@@ -187,7 +195,17 @@ ERRORS = {
                lambda g: {"ok:0": False}),
     "tensor_array": (lambda: tf.TensorArray(tf.float32, 2).write(0, 1.0).write(0, 2.0).stack(), lambda g: {}),
     "int_div": (lambda: tf.constant([4]) // tf.placeholder(tf.int32, [1], name="d"), lambda g: {"d:0": [0]}),
+    # an LSTM's planned input projection makes no concat and multiplies W's parts: a fed
+    # state of another batch or width is still the concat's and the MatMul's error
+    "state_batch": (lambda: _lstm_from_fed_state(), lambda g: {"c:0": np.zeros((3, 4)), "h:0": np.zeros((3, 4))}),
+    "state_width": (lambda: _lstm_from_fed_state(), lambda g: {"c:0": np.zeros((2, 4)), "h:0": np.zeros((2, 5))}),
 }
+
+
+def _lstm_from_fed_state():
+    state = tf.nn.rnn_cell.LSTMStateTuple(tf.placeholder(tf.float32, [None, None], name="c"),
+                                          tf.placeholder(tf.float32, [None, None], name="h"))
+    return tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(4), tf.ones([2, 3, 5]), initial_state=state)[0]
 
 
 @pytest.mark.parametrize("name", sorted(ERRORS))

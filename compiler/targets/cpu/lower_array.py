@@ -6,6 +6,7 @@ baked into the generated code; anything only known at run time is read from the 
 import numpy as np
 
 from rnngraph.primitives.shape import strided_index
+from rnngraph.primitives.common import shape_str
 
 from .emitter import NP_DTYPE, int_tuple, lowering, rank, shape_expr
 
@@ -146,11 +147,8 @@ def lower_matmul(e, node, ins):
     a, b = node.inputs
     ta, tb = node.attrs.get("transpose_a"), node.attrs.get("transpose_b")
     ia, ib = rank(a) - (2 if ta else 1), rank(b) - (1 if tb else 2)  # the contracted axes
-    if not _static_equal(a.shape.dims[ia], b.shape.dims[ib]):
-        ka, kb = "%s.shape[%d]" % (ins[0], ia), "%s.shape[%d]" % (ins[1], ib)
-        e.fail_if("%s != %s" % (ka, kb), node, "InvalidArgumentError",
-                  lambda v: "Matrix size-incompatible: inner dimensions %d and %d" % (v[0], v[1]),
-                  [ka, kb])
+    matmul_checks(e, node, ["%s.shape[%d]" % (ins[0], k) for k in range(rank(a))],
+                  ["%s.shape[%d]" % (ins[1], k) for k in range(rank(b))])
     if rank(a) == 2 and rank(b) == 2:
         if a.dtype.is_floating:
             b_rows = "%s[%d:%d]" % ((ins[1],) + node.attrs["b_rows"]) if "b_rows" in node.attrs else ins[1]
@@ -160,6 +158,30 @@ def lower_matmul(e, node, ins):
         return [e.assign(_out(node), "kernels.matmul_loops(kernels.contiguous(%s), "
                                      "kernels.contiguous(%s))" % (ae, be))]
     return [_batched_matmul(e, node, ins)]
+
+
+def matmul_checks(e, node, a_dims, b_dims):
+    """The MatMul's run-time check that its inner dimensions agree (operand shapes as
+    expressions), unless its static shapes say they do (also emitted by the windowed
+    projection, which multiplies the operands' parts: lower_control._windowed_projection).
+    The message names both shapes, as the reference's (each after its transpose flag)."""
+    a, b = node.inputs
+    a_dims, b_dims = list(a_dims), list(b_dims)
+    for dims, flag in ((a_dims, "transpose_a"), (b_dims, "transpose_b")):
+        if node.attrs.get(flag):
+            dims[-2:] = dims[:-3:-1]
+    ia = rank(a) - (2 if node.attrs.get("transpose_a") else 1)
+    ib = rank(b) - (1 if node.attrs.get("transpose_b") else 2)
+    if not _static_equal(a.shape.dims[ia], b.shape.dims[ib]):
+        ra, rb = len(a_dims), len(b_dims)
+        e.fail_if("%s != %s" % (a_dims[-1], b_dims[-2]), node, "InvalidArgumentError",
+                  lambda v: "Matrix size-incompatible: In[0]: %s, In[1]: %s"
+                  % (_dims_str(v[:ra]), _dims_str(v[ra:ra + rb])), a_dims + b_dims)
+
+
+def _dims_str(values):
+    """A shape as TF prints it ([2,5]) from a failed check's values (floats)."""
+    return shape_str(int(x) for x in values)
 
 
 def _batched_matmul(e, node, ins):
@@ -302,6 +324,14 @@ def lower_range(e, node, ins):
 
 @lowering("Concat")
 def lower_concat(e, node, ins):
+    axis = concat_checks(e, node, ins)
+    return [e.assign(_out(node), "kernels.concat(%s, %d)" % (
+        _tuple("kernels.contiguous(%s)" % x for x in ins), axis))]
+
+
+def concat_checks(e, node, ins):
+    """The Concat's run-time checks that its inputs agree off its axis (also emitted where
+    loop planning makes no concat: lower_control._windowed_projection); returns the axis."""
     r = rank(node.outputs[0])
     axis = node.attrs["axis"] % r
     for i in range(1, len(ins)):
@@ -309,11 +339,10 @@ def lower_concat(e, node, ins):
             if d != axis and not _static_equal(node.inputs[0].shape.dims[d], node.inputs[i].shape.dims[d]):
                 e.fail_if("%s.shape[%d] != %s.shape[%d]" % (ins[0], d, ins[i], d), node,
                           "InvalidArgumentError",
-                          lambda v, i=i, d=d: "ConcatOp : Dimensions of inputs should match: "
-                          "shape[0][%d] = %d vs. shape[%d][%d] = %d" % (d, v[0], i, d, v[1]),
-                          ["%s.shape[%d]" % (ins[0], d), "%s.shape[%d]" % (ins[i], d)])
-    return [e.assign(_out(node), "kernels.concat(%s, %d)" % (
-        _tuple("kernels.contiguous(%s)" % x for x in ins), axis))]
+                          lambda v, i=i: "ConcatOp : Dimensions of inputs should match: "
+                          "shape[0] = %s vs. shape[%d] = %s" % (_dims_str(v[:r]), i, _dims_str(v[r:2 * r])),
+                          ["%s.shape[%d]" % (x, k) for x in (ins[0], ins[i]) for k in range(r)])
+    return axis
 
 
 @lowering("Slice")

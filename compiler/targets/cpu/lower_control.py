@@ -9,7 +9,7 @@ from rnngraph.primitives.control_flow import ragged_shape_error
 from ...plan_loops import (assigned_in, iteration_axes, plan_deferred, plan_while, static_trip_count,
                           window_steps)
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
-from .lower_array import transposed
+from .lower_array import concat_checks, matmul_checks, transposed
 from .lower_fused import lower_fused, product_epilogue
 from .panels import panel_width
 
@@ -190,7 +190,7 @@ def _windowed_projection(e, plan, p, outer_weight):
     end = e.assign("window_end", "np.int64(-1)")
     dx = plan.read.outputs[0].shape.dims[-1]
     if not plan.keep_concat:
-        e.skipped.add(plan.concat)
+        e.overrides[plan.concat] = _checks_only
     panels = PANEL_PRODUCTS and outer_weight is not None and plan.weight.shape.is_fully_defined()
     step_panels = panels and not _one_row(plan.rest)
     if panels:
@@ -213,6 +213,9 @@ def _windowed_projection(e, plan, p, outer_weight):
         t = e.expr(plan.counter_arg)
         ta = e.expr(plan.ta_arg)
         w = e.expr(plan.weight)
+        h = e.expr(plan.rest)
+        matmul_checks(e, node, ["%s.shape[0]" % h, "(%d + %s.shape[1])" % (dx, h)],
+                      ["%s.shape[0]" % w, "%s.shape[1]" % w])
         with e.block("if %s >= %s:" % (t, end)):
             e.line("%s = np.int64(%s)" % (start, t))
             e.line("%s = %s + %d" % (end, start, p))  # (no min(): Numba would compile it)
@@ -225,7 +228,6 @@ def _windowed_projection(e, plan, p, outer_weight):
                 e.line("%s = kernels.project_window(%s[%s:%s], %s[:%d], %s)"
                        % (win, ta.buf, start, end, w, dx, win))
         row = e.assign("window_row", "%s[%s - %s]" % (win, t, start))
-        h = e.expr(plan.rest)
         if offsets is not None:
             recurrent["h"] = h  # its reader computes the product (emit_epilogue)
             return [row]
@@ -239,6 +241,13 @@ def _windowed_projection(e, plan, p, outer_weight):
             "kernels.matmul_add(%s, %s[%d:], %s)" % (h, w, dx, row)
         return [e.assign(node.outputs[0].name or "matmul", product)]
     e.overrides[plan.matmul] = emit
+
+
+def _checks_only(e, node, ins):
+    """A planned-away concat: not made, but its checks run (a fed initial state whose batch
+    differs from the inputs' is still TF1's ConcatOp error, not a product's)."""
+    concat_checks(e, node, ins)
+    return [None]
 
 
 # Whether loop-invariant matrices a loop multiplies by are packed once before the loop and
