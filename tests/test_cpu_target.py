@@ -468,6 +468,41 @@ def test_windowed_projection_kept_as_loop_state_is_not_overwritten():
     assert_same(run_on("reference", build), run_on("cpu", build))
 
 
+def test_loop_writes_its_tensor_array_element_in_place():
+    """A loop's elementwise result that the body writes into its TensorArray is computed
+    straight into the array's buffer (lower_tensor_array.write_in_place), and is still the
+    next step's state: time-major outputs, the final state (fetched too, not sharing memory
+    with them), a dynamic_size array that grows, and a second write to one index, which
+    still fails as TF1's TensorArray does."""
+    def build(tf):
+        x = tf.placeholder(tf.float32, [6, 3, 4], name="x")
+        out, state = tf.nn.dynamic_rnn(tf.nn.rnn_cell.GRUCell(5), x, dtype=tf.float32, time_major=True)
+        grow = tf.TensorArray(tf.float32, size=1, dynamic_size=True)
+
+        def body(t, h, ta):
+            h = tf.tanh(h * 0.5 + tf.cast(t, tf.float32))
+            return t + 1, h, ta.write(t, h)
+        _, h, grown = tf.while_loop(lambda t, h, ta: t < 7, body, [tf.constant(0), tf.ones([2, 3]), grow])
+        return {"out": out, "state": state, "h": h, "grown": grown.stack()}, \
+            {x: np.random.RandomState(0).randn(6, 3, 4)}
+    ref, got = run_on("reference", build), run_on("cpu", build)
+    assert_same(ref, got)
+    assert not np.shares_memory(got["out"], got["state"])
+    graph = tf.Graph()
+    with graph.as_default():
+        fetches, feed = build(tf)
+        src = tf.Session("cpu", graph=graph).lower(fetches, feed).compile("cpu").source()
+    assert src.count(".ctypes.data != ") == 2  # both writes store only a value not in place
+
+    def twice():  # the index a loop variable that stays 0
+        def body(t, k, ta):
+            return t + 1, k, ta.write(k, tf.fill([2], tf.cast(t, tf.float32)) * 2.0)
+        return tf.while_loop(lambda t, k, ta: t < 3, body,
+                             [tf.constant(0), tf.constant(0), tf.TensorArray(tf.float32, 3)])[2].stack()
+    ref, got = _error_on("reference", twice, lambda g: {}), _error_on("cpu", twice, lambda g: {})
+    assert type(got) is type(ref) and got.message.split(" (inputs:")[0] == ref.message.split(" (inputs:")[0]
+
+
 GRADIENT_CASES = ("dynamic_rnn.lstm.seqlen_max_below_time", "raw_rnn.docstring_loop", "while_loop.nested_while",
                   "cond.branches_capture_outer", "while_loop.counter_accumulator")
 

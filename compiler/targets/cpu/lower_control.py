@@ -11,6 +11,7 @@ from ...plan_loops import (assigned_in, iteration_axes, plan_deferred, plan_whil
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 from .lower_array import concat_checks, matmul_checks, transposed
 from .lower_fused import lower_fused, product_epilogue
+from .lower_tensor_array import write_in_place
 from .panels import panel_width
 
 
@@ -76,6 +77,7 @@ def lower_while(e, node, ins):
             int_tuple([rows] + [d or 0 for d in v.shape.dims[:rank(v)]]), NP_DTYPE[v.dtype]))
                   for v in body.outputs[n:]]  # rows of the value's shape (known dims) from the start
         _save_in_place(e, body, body.outputs[n:], stacks, trips)
+    write_in_place(e, body)
     with e.block("while True:"):
         (c,) = e.emit_function(cond, slots + list(cond_caps))
         with e.block("if not %s:" % c):
@@ -105,7 +107,7 @@ def _save_step(e, node, trips, stacks, values, exprs):
                   node, "UnimplementedError", lambda vals, v=v: ragged_shape_error(v))
         if axes:
             e.line("%s = kernels.push_padded_row(%s, %s, %s, %d)" % (buf, buf, trips, x, axes))
-        elif v in e.placed and e.destinations[v].stack == buf:
+        elif v in e.placed and isinstance(e.destinations[v], _StackRow) and e.destinations[v].stack == buf:
             with e.block("if %s >= %s.shape[0]:" % (trips, buf)):  # else it is there already
                 e.line("%s = kernels.push_row(%s, %s, %s)" % (buf, buf, trips, x))
         else:

@@ -125,8 +125,9 @@ def _fail(e, ta, node, cond, text, values=()):
     e.fail_if(cond, node, "InvalidArgumentError", _named(ta, text), list(values))
 
 
-def _write(e, ta, node, index, value, value_rank):
-    """Emit the checks and store of one element (index and value are expressions)."""
+def _write(e, ta, node, index, value, value_rank, placed=False):
+    """Emit the checks and store of one element (index and value are expressions; `placed`:
+    the value's loop may have written it into its row already, write_in_place)."""
     i = e.assign("ta_i", "np.int64(%s)" % index)
     _fail(e, ta, node, "%s < 0" % i, _write_negative, [i, ta.size])
     with e.block("if %s >= %s:" % (i, ta.size)):
@@ -152,6 +153,9 @@ def _write(e, ta, node, index, value, value_rank):
             e.line("kernels.add_index(%s, %s, %s)" % (ta.buf, i, value))
         else:
             e.line("%s[%s] += %s" % (ta.buf, i, value))
+    elif value_rank and placed:  # the value may already be the row (TensorArrayRow)
+        with e.block("if %s.ctypes.data != %s.ctypes.data + %s * %s.strides[0]:" % (value, ta.buf, i, ta.buf)):
+            e.line("kernels.set_index(%s, %s, %s)" % (ta.buf, i, value))
     elif value_rank:
         e.line("kernels.set_index(%s, %s, %s)" % (ta.buf, i, value))
     else:
@@ -189,9 +193,47 @@ def _read(e, ta, node, index):
 
 @lowering("TensorArrayWrite")
 def lower_write(e, node, ins):
-    ta = ins[0]
-    _write(e, ta, node, ins[1], ins[2], node.inputs[2].shape.ndims)
+    ta, value = ins[0], node.inputs[2]
+    placed = value in e.placed and isinstance(e.destinations.get(value), TensorArrayRow)
+    _write(e, ta, node, ins[1], ins[2], value.shape.ndims, placed)
     return [ta]
+
+
+class TensorArrayRow:
+    """The destination of a value its loop nest computes and the body then writes into a
+    TensorArray (write_in_place): the row of the array's buffer at the write's index when
+    the write will store it there (in range, neither written nor cleared, the buffer
+    allocated with the value's shape), else the fresh array the write copies as usual."""
+
+    def __init__(self, e, ta, index, shape):
+        self.e, self.ta, self.index, self.shape = e, ta, index, shape
+
+    def __call__(self, fresh):
+        ta, i = self.e.expr(self.ta), self.e.expr(self.index)
+        if ta.attrs.get("aggregate"):
+            return fresh
+        fits = " and ".join("%s.shape[%d] == %d" % (ta.buf, d + 1, n) for d, n in enumerate(self.shape))
+        return "%s[%s] if %s >= 0 and %s < %s and %s < %s.shape[0] and not %s[%s] and not %s[%s] and %s else %s" % (
+            ta.buf, i, i, i, ta.size, i, ta.buf, ta.written, i, ta.cleared, i, fits, fresh)
+
+
+def write_in_place(e, body):
+    """A value that a loop body computes by a loop nest (lower_fused.emit_loop: a fused
+    group or one elementwise op) and then writes into a TensorArray it carries, at an index
+    the body receives (dynamic_rnn's output at `time`), is written straight into that
+    element of the array's buffer (TensorArrayRow); the write makes its checks and copies
+    nothing. One allocation and one copy fewer per step (the tiny LSTM's forward pass 0.115
+    -> 0.105 ms). An element the body reads is written already or cleared, so a value's
+    loop never writes the row it reads. Not for a value with a destination already (a
+    saved one: _save_in_place); other lowerings ignore the destination (e.placed)."""
+    args = {a.id for a in body.args}
+    for node in body.nodes:
+        if node.type != "TensorArrayWrite":
+            continue
+        ta, index, value = node.inputs
+        if ta.id in args and index.id in args and rank(value) > 0 and \
+                value.shape.is_fully_defined() and value not in e.destinations:
+            e.destinations[value] = TensorArrayRow(e, ta, index, value.shape.as_list())
 
 
 @lowering("TensorArrayRead")
