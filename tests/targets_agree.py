@@ -22,6 +22,14 @@ def run_on(target, build, runs=1):
             return values
 
 
+def cpu_source(build):
+    """The generated source of the cpu target's program for build(tf)'s fetches and feed."""
+    graph = tf.Graph()
+    with graph.as_default():
+        fetches, feed = build(tf)
+        return tf.Session("cpu", graph=graph).lower(fetches, feed).compile("cpu").source()
+
+
 def run_on_both(build):
     """{target: run_on(target, build)} for the reference and cpu targets."""
     return {target: run_on(target, build) for target in TARGETS}

@@ -19,7 +19,7 @@ import pytest
 import rnngraph as tf
 from runtime.session import TargetFallbackWarning
 from parity import op_cases, rnn_cases
-from targets_agree import assert_same, run_on
+from targets_agree import assert_same, cpu_source, run_on
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -126,10 +126,7 @@ def test_windowed_input_projection_matches_reference(parallel_iterations, cell):
                                        dtype=tf.float32, parallel_iterations=parallel_iterations)
         return {"out": out, "state": state}, {x: np.random.RandomState(0).randn(3, 7, 4)}
     assert_same(run_on("reference", build), run_on("cpu", build))
-    graph = tf.Graph()
-    with graph.as_default():
-        fetches, feed = build(tf)
-        src = tf.Session("cpu", graph=graph).lower(fetches, feed).compile("cpu").source()
+    src = cpu_source(build)
     assert len(_kernel_calls(src, "project_window_panels")) == (2 if cell == "GRUCell" else 1)
     assert not _kernel_calls(src, "concat")
 
@@ -153,10 +150,7 @@ def test_cell_loop_that_computes_its_recurrent_product_matches_reference(cell, u
         return {"out": out, "grads": tf.gradients(loss, [x] + tf.trainable_variables())}, feed
     tol = 1e-4 if dtype == "float32" else 1e-9  # float32: sums of 120 terms of up to 30
     assert_same(run_on("reference", build), run_on("cpu", build), rtol=tol, atol=tol)
-    graph = tf.Graph()
-    with graph.as_default():
-        (fetches, feed) = build(tf)
-        src = tf.Session("cpu", graph=graph).lower(fetches["out"], feed).compile("cpu").source()
+    src = cpu_source(build)
     assert ("with its product" in src) == THREADED
     assert not _kernel_calls(src, "panel_product") or not THREADED
 
@@ -488,10 +482,7 @@ def test_loop_writes_its_tensor_array_element_in_place():
     ref, got = run_on("reference", build), run_on("cpu", build)
     assert_same(ref, got)
     assert not np.shares_memory(got["out"], got["state"])
-    graph = tf.Graph()
-    with graph.as_default():
-        fetches, feed = build(tf)
-        src = tf.Session("cpu", graph=graph).lower(fetches, feed).compile("cpu").source()
+    src = cpu_source(build)
     assert src.count(".ctypes.data != ") == 2  # both writes store only a value not in place
 
     def twice():  # the index a loop variable that stays 0

@@ -10,7 +10,7 @@ from ...plan_loops import (assigned_in, iteration_axes, plan_deferred, plan_whil
                           window_steps)
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 from .lower_array import concat_checks, matmul_checks, transposed
-from .lower_fused import lower_fused, product_epilogue
+from .lower_fused import EpilogueProduct, lower_fused, product_epilogue
 from .lower_tensor_array import write_in_place
 from .panels import panel_width
 
@@ -208,7 +208,7 @@ def _windowed_projection(e, plan, p, outer_weight):
         recurrent = {}  # the expression of h, set when the product's turn comes
 
         def emit_epilogue(e, node, ins):
-            return lower_fused(e, node, ins, (product, recurrent["h"], h_panels, True, offsets))
+            return lower_fused(e, node, ins, EpilogueProduct(product, recurrent["h"], h_panels, True, offsets))
         e.overrides[plan.epilogue] = emit_epilogue
 
     def emit(e, node, ins):

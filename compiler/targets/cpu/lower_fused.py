@@ -5,6 +5,8 @@ vectorizes. A flat loop is used when every input is a scalar or has the output's
 (and no member shifts the index); otherwise nested loops index the inputs: at 0 along their
 size-1 axes (broadcasting), shifted by the begin of the Slices between them and the output.
 """
+from collections import namedtuple
+
 import numpy as np
 
 from rnngraph.framework import dtypes
@@ -95,9 +97,8 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None, product=None):
     """Emit the loop nest computing `outputs` (Values) from `leaves` through `members` (in
     order); returns their expressions. The loop runs over `loop_shape` (the first output's
     shape by default); each output is written at every point of it, a Concat's inputs at
-    their offsets along its axis. Large nests run on Numba's threads. `product`, from
-    product_epilogue: (leaf, a, panels, accumulate, offsets), the leaf being a @ B for B
-    packed in `panels` (expressions), not computed yet: the threads compute it as well."""
+    their offsets along its axis. Large nests run on Numba's threads. `product`: an
+    EpilogueProduct not computed yet, which the threads compute as well."""
     shape = (loop_shape or outputs[0].shape).as_list()
     r = len(shape)
     producer = {m.outputs[0].id: m for m in members}
@@ -133,6 +134,12 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None, product=None):
     else:
         _nest(e, producer, leaves, ones, results, stores, shape, flat, "range")
     return results
+
+
+# A product a loop computes before its elementwise work (product_epilogue): leaf = a @ B
+# (+= with `accumulate`), B packed in `panels`; a and panels are expressions; the loop reads
+# the leaf at column offsets `offsets`.
+EpilogueProduct = namedtuple("EpilogueProduct", "leaf a panels accumulate offsets")
 
 
 def product_epilogue(node, leaf, k):
@@ -205,8 +212,7 @@ def _body(e, producer, reader, targets, stores, header, flat, r):
 def _column_parts(e, producer, ones, results, stores, shape, product, a, panels):
     """The 2-D nest over parts of NR columns on Numba's threads, each part computing the
     product's columns it reads first (product_epilogue)."""
-    leaf, _, _, accumulate, offsets = product
-    nr = panel_width(leaf.dtype.np)
+    nr = panel_width(product.leaf.dtype.np)
     parts = shape[1] // nr
     e.line("for part in prange(%d):" % parts)
     e.level += 1
@@ -214,9 +220,9 @@ def _column_parts(e, producer, ones, results, stores, shape, product, a, panels)
     # Numba's negative-index wraparound from the inner loop's reads, which otherwise kept
     # that loop from vectorizing (3 times slower, the medium LSTM's cell).
     j0 = e.assign("j0", "(part & %d) * %d" % ((1 << parts.bit_length()) - 1, nr))
-    for c in offsets:
-        e.line("kernels.panel_columns(%s, %s, %s, %s, %s + %d, %s)"
-               % (a, panels, e.expr(leaf), "%s + %d" % (j0, c) if c else j0, j0, c + nr, accumulate))
+    for c in product.offsets:
+        e.line("kernels.panel_columns(%s, %s, %s, %s, %s + %d, %s)" % (
+            a, panels, e.expr(product.leaf), "%s + %d" % (j0, c) if c else j0, j0, c + nr, product.accumulate))
     header = ["for i0 in range(%d):" % shape[0], "for i1 in range(%s, %s + %d):" % (j0, j0, nr)]
     _body(e, producer, _nested_reader(e, 2, ones), results, stores, header, False, 2)
     e.level -= 1
@@ -237,7 +243,7 @@ def _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat, 
     if product is not None:
         operands = [sub.fresh("in_a"), sub.fresh("in_panels")]
         params += operands
-        args += list(product[1:3])
+        args += [product.a, product.panels]
     names = [sub.fresh("out_" + (v.name or "x")) for v in outputs]
     if product is not None:
         _column_parts(sub, producer, ones, names, stores, shape, product, *operands)

@@ -280,15 +280,10 @@ def panel_product(a, panels, c, accumulate):
         return
     if n > 1 and c.strides[1] != c.itemsize:
         raise ValueError("panel_product: the output's columns are not contiguous")
-    s = a.itemsize
-    a_rs, a_ps = np.int64(a.strides[0] // s), np.int64(a.strides[1] // s)
-    ldc = np.int64(c.strides[0] // s) if m > 1 else np.int64(n)
-    flag = np.int64(1 if accumulate else 0)
     whole = n // nr
     if whole > 0:
-        args = (np.int64(a.ctypes.data), a_rs, a_ps, np.int64(m), np.int64(k),
-                np.int64(panels.ctypes.data), np.int64(whole), np.int64(c.ctypes.data), ldc, flag)
-        if s == 4:
+        args = _entry_args(a, panels, c, 0, whole, accumulate)
+        if a.itemsize == 4:
             _PRODUCT_F32(*args)
         else:
             _PRODUCT_F64(*args)
@@ -318,16 +313,25 @@ def panel_columns(a, panels, c, c0, c1, accumulate):
         return
     if c1 - c0 > 1 and c.strides[1] != c.itemsize:
         raise ValueError("panel_columns: the output's columns are not contiguous")
-    s = a.itemsize
-    args = (np.int64(a.ctypes.data), np.int64(a.strides[0] // s), np.int64(a.strides[1] // s),
-            np.int64(m), np.int64(k), np.int64(panels.ctypes.data + (c0 // nr) * k * nr * s),
-            np.int64((c1 - c0) // nr), np.int64(c.ctypes.data + c0 * s),
-            np.int64(c.strides[0] // s) if m > 1 else np.int64(c.shape[1]),
-            np.int64(1 if accumulate else 0))
-    if s == 4:
+    args = _entry_args(a, panels, c, c0 // nr, (c1 - c0) // nr, accumulate)
+    if a.itemsize == 4:
         _SERIAL_F32(*args)
     else:
         _SERIAL_F64(*args)
+
+
+@kernel_njit(cache=True)
+def _entry_args(a, panels, c, first, count, accumulate):
+    """The C entry points' arguments (_ENTRY) for the `count` panels from panel `first`:
+    addresses, element strides and sizes, for operands already checked."""
+    m, k = a.shape
+    nr = panels.shape[2]
+    s = a.itemsize
+    return (np.int64(a.ctypes.data), np.int64(a.strides[0] // s), np.int64(a.strides[1] // s),
+            np.int64(m), np.int64(k), np.int64(panels.ctypes.data + first * k * nr * s),
+            np.int64(count), np.int64(c.ctypes.data + first * nr * s),
+            np.int64(c.strides[0] // s) if m > 1 else np.int64(c.shape[1]),
+            np.int64(1 if accumulate else 0))
 
 
 @kernel_njit(cache=True)
