@@ -814,12 +814,13 @@ def test_matmul_of_reversed_single_row_or_column(shape):
 
 
 def test_cached_programs_are_keyed_by_the_kernels_source():
-    """A program embeds the kernels it calls and calls its outlined functions the way
-    native_call.py does: changing kernels.py, panels.py or native_call.py must change every
-    cache name, or a cached program would keep running the old code."""
+    """A program embeds the kernels it calls, calls its outlined functions the way
+    native_call.py does and counts references as borrowed_arguments.py lowers it: changing
+    any of those must change every cache name, or a cached program would keep running the
+    old code."""
     from compiler.targets.cpu import cache
     digest = cache.hashlib.sha256()
-    for name in ("kernels.py", "panels.py", "native_call.py"):
+    for name in ("kernels.py", "panels.py", "native_call.py", "borrowed_arguments.py"):
         with open(cache.os.path.join(cache.os.path.dirname(cache.__file__), name), "rb") as f:
             digest.update(f.read())
     assert "kernels=%s" % digest.hexdigest()[:16] in cache.VERSION_KEY
@@ -994,3 +995,49 @@ def test_a_shape_a_cond_saves_for_its_gradient_is_a_constant_there(target):
         np.testing.assert_allclose(sess.run(g, {x: xv, pred: False}), np.zeros(4), atol=1e-6)
         if target == "cpu":
             assert "sum_to_shape" not in sess.lower(g, {x: xv, pred: True}).compile().source()
+
+
+@pytest.mark.parametrize("swap", [False, True])
+def test_loop_variables_swapped_kept_and_updated(swap):
+    """A loop's carried values are assigned one by one, except where a new value reads one
+    assigned before it (a swap: a tuple assignment); a value the body passes through is
+    not assigned at all. Both agree with the reference."""
+    def build(tf):
+        a = tf.placeholder(tf.float32, [3], name="a")
+        b = tf.placeholder(tf.float32, [3], name="b")
+        keep = tf.placeholder(tf.float32, [3], name="keep")
+        outs = tf.while_loop(lambda i, x, y, k: i < 5,
+                             lambda i, x, y, k: (i + 1, y, x, k) if swap else (i + 1, y * 2.0, x + k, k),
+                             [tf.constant(0), a, b, keep])
+        rng = np.random.RandomState(3)
+        return {"outs": outs[1:]}, {a: rng.randn(3), b: rng.randn(3), keep: rng.randn(3)}
+    assert_same(run_on("reference", build), run_on("cpu", build))
+    src = cpu_source(build)
+    body = src[src.index("while True:"):src.index("return")]
+    stores = re.findall(r"\n\s*(loop_\w+(?:, loop_\w+)*) = ", body)
+    assert [s for s in stores if "," in s] == (["loop_while_0, loop_while_1, loop_while_2"] if swap else [])
+    assert "loop_while_3" not in " ".join(stores)
+
+
+@pytest.mark.parametrize("fed_trip_count", [False, True])
+def test_training_loop_saves_rows_without_push_row_when_its_trip_count_is_static(fed_trip_count):
+    """A training forward loop with a static trip count (dynamic_rnn over a known time)
+    allocates its saved stacks at their final size and fills them in place or by loop
+    nests (no push_row, no growth); one whose trip count is fed grows them. Gradients
+    agree with the reference both ways."""
+    def build(tf):
+        x = tf.placeholder(tf.float32, [2, 6, 3], name="x")
+        feed = {x: np.random.RandomState(1).randn(2, 6, 3)}
+        if fed_trip_count:
+            n = tf.placeholder(tf.int32, [], name="n")
+            feed[n] = 5
+            w = tf.Variable(np.random.RandomState(2).randn(3, 3).astype(np.float32) * 0.5)
+            _, out = tf.while_loop(lambda i, h: i < n, lambda i, h: (i + 1, tf.tanh(tf.matmul(h, w) + x[:, 0])),
+                                   [tf.constant(0), x[:, 1]])
+        else:
+            out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(4), x, dtype=tf.float32)
+        loss = tf.reduce_sum(out * out)
+        return {"grads": tf.gradients(loss, [x] + tf.trainable_variables())}, feed
+    assert_same(run_on("reference", build), run_on("cpu", build), rtol=1e-5, atol=1e-5)
+    src = cpu_source(build)
+    assert bool(_kernel_calls(src, "push_row")) == fed_trip_count

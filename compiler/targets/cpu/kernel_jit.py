@@ -19,10 +19,17 @@ from numba import types
 from numba.core.registry import CPUDispatcher
 
 from .jit_cache import njit_with
+from .numba_pipeline import BorrowingCompiler
 
 
 class KernelDispatcher(CPUDispatcher):
-    """A CPU dispatcher that compiles for the non-literal types of its arguments."""
+    """A CPU dispatcher that compiles for the non-literal types of its arguments, with
+    numba_pipeline.BorrowingCompiler."""
+
+    def __init__(self, py_func, locals=None, targetoptions=None,
+                 pipeline_class=BorrowingCompiler):
+        super().__init__(py_func, locals=locals or {}, targetoptions=targetoptions or {},
+                         pipeline_class=pipeline_class)
 
     def get_call_template(self, args, kws):
         return super().get_call_template(tuple(types.unliteral(a) for a in args),

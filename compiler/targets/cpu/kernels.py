@@ -754,24 +754,25 @@ VECTOR_PRODUCT_MAX = 1 << 20
 
 @kernel_njit(cache=True)
 def _row_times_matrix(x, w, y, beta):
-    """y = x @ w + beta * y for a row x, as a sum of w's rows scaled by x, four at a time.
-    OpenBLAS's sgemm with one row is slow (1x64 @ 64x256: 0.66 us, this 0.59; 1x256 @
-    256x1024: 29.7 us, this 11.6), and a batch-1 RNN step is exactly that product. The
-    inner loop runs along contiguous rows of w and vectorizes."""
+    """y[0] = x[0] @ w + beta * y[0] for one-row matrices x and y, as a sum of w's rows
+    scaled by x, four at a time. OpenBLAS's sgemm with one row is slow (1x64 @ 64x256:
+    0.66 us, this 0.59; 1x256 @ 256x1024: 29.7 us, this 11.6), and a batch-1 RNN step is
+    exactly that product. The inner loop runs along contiguous rows of w and vectorizes.
+    (Rows are indexed, not viewed: a view costs two atomic reference-count operations.)"""
     k, n = w.shape
     for j in range(n):  # beta 0 must not read y: it may be uninitialized (NaN * 0 is NaN)
-        y[j] = 0 if beta == 0 else y[j] * beta
+        y[0, j] = 0 if beta == 0 else y[0, j] * beta
     i = 0
     while i + 4 <= k:
-        x0, x1, x2, x3 = x[i], x[i + 1], x[i + 2], x[i + 3]
+        x0, x1, x2, x3 = x[0, i], x[0, i + 1], x[0, i + 2], x[0, i + 3]
         w0, w1, w2, w3 = w[i], w[i + 1], w[i + 2], w[i + 3]
         for j in range(n):
-            y[j] += x0 * w0[j] + x1 * w1[j] + x2 * w2[j] + x3 * w3[j]
+            y[0, j] += x0 * w0[j] + x1 * w1[j] + x2 * w2[j] + x3 * w3[j]
         i += 4
     while i < k:
-        xi, wi = x[i], w[i]
+        xi, wi = x[0, i], w[i]
         for j in range(n):
-            y[j] += xi * wi[j]
+            y[0, j] += xi * wi[j]
         i += 1
 
 
@@ -783,26 +784,27 @@ def gemm_into(a, b, c, trans_a, trans_b, beta):
     k = a.shape[0] if trans_a else a.shape[1]
     if m == 0 or n == 0:
         return
-    scalars = np.empty(2, c.dtype)
-    scalars[0] = 1
-    scalars[1] = beta
+    scale = c.dtype.type(beta)
     if k == 0:  # (beta 0 must not read c, as BLAS does not: it may be uninitialized)
         for i in range(m):
             for j in range(n):
-                c[i, j] = 0 if beta == 0 else c[i, j] * scalars[1]
+                c[i, j] = 0 if beta == 0 else c[i, j] * scale
         return
     if m == 1 and not trans_a and not trans_b and k * n <= VECTOR_PRODUCT_MAX:
-        _row_times_matrix(a[0], b, c[0], scalars[1])
+        _row_times_matrix(a, b, c, scale)
         return
     if PANEL_PRODUCTS:
         if beta != 0 and beta != 1:
             for i in range(m):
                 for j in range(n):
-                    c[i, j] *= scalars[1]
+                    c[i, j] *= scale
         panel_product(a.T if trans_a else a, pack_panels(b.T if trans_b else b), c, beta != 0)
         return
     ra, rb = _blas_ready(a), _blas_ready(b)
     s = c.itemsize
+    scalars = np.empty(2, c.dtype)
+    scalars[0] = 1
+    scalars[1] = beta
     # Row-major C = A B is column-major C' = B' A': b goes first.
     _XXGEMM(115 if s == 4 else 100, _T if trans_b else _N, _T if trans_a else _N, n, m, k,
             scalars[0:].ctypes, rb.ctypes, _ld(rb), ra.ctypes, _ld(ra),

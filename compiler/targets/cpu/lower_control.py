@@ -4,6 +4,8 @@ native `while` loop and an `if`, so a whole recurrent loop runs without Python p
 Loop variables and branch results are kept C-contiguous and of their exact dtype so Numba
 gives each one a single type; TensorArrays travel as their four parts.
 """
+import re
+
 from rnngraph.primitives.control_flow import ragged_shape_error
 
 from ...plan_loops import (assigned_in, iteration_axes, plan_deferred, plan_while, static_trip_count,
@@ -38,17 +40,24 @@ def _stable(value, expr):
 
 
 def _store(e, slots, values, exprs):
-    """Simultaneous assignment of new values to the slots (loop-carried or branch results)."""
+    """Simultaneous assignment of new values to the slots (loop-carried or branch results).
+    A slot that keeps its value is left out, and the rest are assigned one by one where no
+    source reads a slot assigned before it: a tuple assignment costs Numba four atomic
+    reference-count operations per array it carries (build, unpack, release), and most of
+    a loop's carried TensorArray parts never change."""
     targets, sources = [], []
     for slot, v, x in zip(slots, values, exprs):
-        if isinstance(slot, TAExpr):
-            targets.extend(slot.parts())
-            sources.extend(x.parts())
-        else:
-            targets.append(slot)
-            sources.append(_stable(v, x))
-    if targets:
+        pairs = zip(slot.parts(), x.parts()) if isinstance(slot, TAExpr) else [
+            (slot, x if x == slot else _stable(v, x))]
+        for target, source in pairs:
+            if source != target:
+                targets.append(target)
+                sources.append(source)
+    if any(re.search(r"\b%s\b" % re.escape(t), x) for k, t in enumerate(targets) for x in sources[k + 1:]):
         e.line("%s = %s" % (", ".join(targets), ", ".join(sources)))
+        return
+    for target, source in zip(targets, sources):
+        e.line("%s = %s" % (target, source))
 
 
 @lowering("While")
@@ -72,11 +81,13 @@ def lower_while(e, node, ins):
     saving = node.attrs.get("saved") is not None
     if saving:
         trips = e.assign("trips", "np.int64(0)")
-        rows = static_trip_count(node) or 0  # else the stacks grow by doubling as they fill
+        rows = static_trip_count(node)  # else the stacks grow by doubling as they fill
         stacks = [e.assign("saved", "kernels.empty(%s, %s)" % (
-            int_tuple([rows] + [d or 0 for d in v.shape.dims[:rank(v)]]), NP_DTYPE[v.dtype]))
+            int_tuple([rows or 0] + [d or 0 for d in v.shape.dims[:rank(v)]]), NP_DTYPE[v.dtype]))
                   for v in body.outputs[n:]]  # rows of the value's shape (known dims) from the start
-        _save_in_place(e, body, body.outputs[n:], stacks, trips)
+        final = [rows is not None and v.shape.is_fully_defined() and not iteration_axes(v)
+                 for v in body.outputs[n:]]  # a stack allocated at its final size never grows
+        _save_in_place(e, body, body.outputs[n:], stacks, trips, final)
     write_in_place(e, body)
     with e.block("while True:"):
         (c,) = e.emit_function(cond, slots + list(cond_caps))
@@ -84,7 +95,7 @@ def lower_while(e, node, ins):
             e.line("break")
         outs = e.emit_function(body, slots + list(body_caps))
         if saving:
-            _save_step(e, node, trips, stacks, body.outputs[n:], outs[n:])
+            _save_step(e, node, trips, stacks, body.outputs[n:], outs[n:], final)
         _store(e, slots, node.outputs, outs[:n])
     for plan, (stack, rows, touched) in deferred:
         e.line("%s = kernels.add_product_t(%s, %s, %s, %s)" % (slots[plan.index], slots[plan.index], stack, rows,
@@ -95,48 +106,78 @@ def lower_while(e, node, ins):
         e.assign("stacked", "%s[:%s]" % (b, trips)) for b in stacks]
 
 
-def _save_step(e, node, trips, stacks, values, exprs):
+def _save_step(e, node, trips, stacks, values, exprs, final):
     """Store this iteration's saved values (for the gradient) in row `trips` of their
-    growing stacks, and count the iteration."""
-    for buf, v, x in zip(stacks, values, exprs):
-        if rank(v) == 0:
-            e.line("%s = kernels.push_scalar(%s, %s, %s)" % (buf, buf, trips, x))
-            continue
+    stacks, growing those not allocated at their `final` size, and count the iteration."""
+    for buf, v, x, fixed in zip(stacks, values, exprs, final):
+        in_place = v in e.placed and isinstance(e.destinations[v], _StackRow) and \
+            e.destinations[v].stack == buf
+        if fixed and in_place:
+            continue  # computed in its row
         axes = iteration_axes(v)
-        e.fail_if("%s > 0 and %s.shape[%d:] != %s.shape[%d:]" % (trips, buf, axes + 1, x, axes),
-                  node, "UnimplementedError", lambda vals, v=v: ragged_shape_error(v))
+        if rank(v) > 0 and not fixed:
+            e.fail_if("%s > 0 and %s.shape[%d:] != %s.shape[%d:]" % (trips, buf, axes + 1, x, axes),
+                      node, "UnimplementedError", lambda vals, v=v: ragged_shape_error(v))
         if axes:
             e.line("%s = kernels.push_padded_row(%s, %s, %s, %d)" % (buf, buf, trips, x, axes))
-        elif v in e.placed and isinstance(e.destinations[v], _StackRow) and e.destinations[v].stack == buf:
+        elif in_place:
             with e.block("if %s >= %s.shape[0]:" % (trips, buf)):  # else it is there already
                 e.line("%s = kernels.push_row(%s, %s, %s)" % (buf, buf, trips, x))
+        elif rank(v) == 0 or x.isidentifier():
+            _copy_row(e, v, buf, trips, x, fixed)
         else:
             e.line("%s = kernels.push_row(%s, %s, %s)" % (buf, buf, trips, x))
     e.line("%s += 1" % trips)
 
 
-class _StackRow:
-    """The destination of a saved value: row `trips` of its stack while the stack has
-    room, else a fresh array (pushed as usual)."""
+def _copy_row(e, v, buf, trips, x, fixed):
+    """buf[trips] = x (x a name, or any scalar expression) by a loop nest: always for a
+    stack at its final size (`fixed`), else where the stack has room for x, and push_row
+    (push_scalar) where it has not. A kernel call costs Numba about fifteen atomic
+    reference-count operations, a step's copy of a small state vector far less; and a
+    stack that the loop never reassigns is not a loop-carried variable, whose every
+    iteration costs a few more."""
+    dims = v.shape.dims[:rank(v)]
+    fits = "%s < %s.shape[0]" % (trips, buf) + (" and %s.shape[1:] == %s.shape" % (buf, x) if dims else "")
+    if not fixed:
+        e.line("if %s:" % fits)
+        e.level += 1
+    index = [e.fresh("r") for _ in dims]
+    for k, (i, d) in enumerate(zip(index, dims)):
+        e.line("for %s in range(%s):" % (i, d if d is not None else "%s.shape[%d]" % (x, k)))
+        e.level += 1
+    e.line("%s[%s] = %s" % (buf, ", ".join([trips] + index), "%s[%s]" % (x, ", ".join(index)) if dims else x))
+    e.level -= len(dims)
+    if not fixed:
+        e.level -= 1
+        with e.block("else:"):
+            e.line("%s = kernels.%s(%s, %s, %s)" % (buf, "push_row" if dims else "push_scalar", buf, trips, x))
 
-    def __init__(self, stack, trips):
-        self.stack, self.trips = stack, trips
+
+class _StackRow:
+    """The destination of a saved value: row `trips` of its stack (while the stack has
+    room, unless it is at its `final` size; else a fresh array, pushed as usual)."""
+
+    def __init__(self, stack, trips, final):
+        self.stack, self.trips, self.final = stack, trips, final
 
     def __call__(self, fresh):
+        if self.final:
+            return "%s[%s]" % (self.stack, self.trips)
         return "%s[%s] if %s < %s.shape[0] else %s" % (self.stack, self.trips, self.trips, self.stack, fresh)
 
 
-def _save_in_place(e, body, values, stacks, trips):
+def _save_in_place(e, body, values, stacks, trips, final):
     """A saved value that a fused loop nest of the body computes is written straight into
     its stack's row (lower_fused.emit_loop) instead of being copied there after the step:
     the training forward of an LSTM saved six of its loop's seven outputs by copies. Only
     for static shapes, so that the stack's rows have the value's shape from the start; a
     stack that grows (no static trip count) takes the copy until it has room."""
     fused = {v.id for node in body.nodes if node.type == "FusedElementwise" for v in node.outputs}
-    for v, buf in zip(values, stacks):
+    for v, buf, fixed in zip(values, stacks, final):
         if v.id in fused and rank(v) > 0 and \
                 v.shape.is_fully_defined() and not iteration_axes(v) and v not in e.destinations:
-            e.destinations[v] = _StackRow(buf, trips)
+            e.destinations[v] = _StackRow(buf, trips, fixed)
 
 
 @lowering("Cond")

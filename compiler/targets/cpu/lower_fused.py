@@ -187,7 +187,7 @@ def _nest(e, producer, leaves, ones, results, stores, shape, flat, outer):
     if flat:
         reader = _flat_reader(e, leaves, ones)
         # ravel, not kernels.flat: writes go through these views (see kernels.flat)
-        targets = [e.assign(x + "_flat", "%s.ravel()" % x) for x in results]
+        targets = [x if len(shape) == 1 else e.assign(x + "_flat", "%s.ravel()" % x) for x in results]
         header = ["for i in %s(%d):" % (outer, int(np.prod(shape)))]
     else:
         reader = _nested_reader(e, len(shape), ones)
@@ -299,10 +299,13 @@ def _leaf(e, v, ones):
 
 
 def _flat_reader(e, leaves, ones):
-    """Leaf reads in a flat loop: every array leaf has the loop's shape."""
+    """Leaf reads in a flat loop: every array leaf has the loop's shape. A named vector is
+    read as it is (a flat view costs two atomic reference-count operations)."""
     flat = {}
     for v in leaves:
-        if rank(v) > 0 and v.id not in ones and v.id not in flat:
+        if rank(v) == 1 and e.expr(v).isidentifier():
+            flat[v.id] = e.expr(v)
+        elif rank(v) > 0 and v.id not in ones and v.id not in flat:
             flat[v.id] = e.assign("flat_" + (v.name or "x"), "kernels.flat(%s)" % e.expr(v))
     return lambda v, point: "%s[i]" % flat[v.id] if v.id in flat else _leaf(e, v, ones)
 

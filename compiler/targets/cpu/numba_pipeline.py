@@ -27,9 +27,10 @@ and `config.OPT`, read when a pass manager is built; a Numba without the method 
 from numba.core import config
 from numba.core.compiler import CompilerBase, DefaultPassBuilder
 from numba.core.compiler_machinery import AnalysisPass, register_pass
-from numba.core.typed_passes import (InlineOverloads, NativeLowering, NativeParforLowering,
-                                     NopythonRewrites)
+from numba.core.typed_passes import InlineOverloads, NopythonRewrites
 from numba.core.untyped_passes import DeadBranchPrune, InlineClosureLikes
+
+from .borrowed_arguments import REPLACEMENTS
 
 _SKIPPED = (InlineClosureLikes, DeadBranchPrune, InlineOverloads, NopythonRewrites)
 FUNCTION_PASS_OPT_LEVEL = 1
@@ -66,14 +67,28 @@ def _at_opt_level(optimize):
     return optimize_functions
 
 
-class GeneratedCompiler(CompilerBase):
-    """Numba's nopython pipeline less _SKIPPED, with CheapFunctionPasses before lowering."""
+class BorrowingCompiler(CompilerBase):
+    """Numba's nopython pipeline with borrowed_arguments' lowering (the kernels')."""
 
     def define_pipelines(self):
+        pm = self._nopython_pipeline()
+        pm.finalize()
+        return [pm]
+
+    def _nopython_pipeline(self):
         pm = DefaultPassBuilder.define_nopython_pipeline(self.state)
+        pm.passes[:] = [(REPLACEMENTS.get(cls, cls), doc) for cls, doc in pm.passes]
+        return pm
+
+
+class GeneratedCompiler(BorrowingCompiler):
+    """BorrowingCompiler's pipeline less _SKIPPED, with CheapFunctionPasses before lowering."""
+
+    def define_pipelines(self):
+        pm = self._nopython_pipeline()
         passes = [(cls, doc) for cls, doc in pm.passes if cls not in _SKIPPED]
         lowering = next(i for i, (cls, _) in enumerate(passes)
-                        if cls in (NativeLowering, NativeParforLowering))
+                        if cls in REPLACEMENTS.values())
         passes.insert(lowering, (CheapFunctionPasses, "function passes at -O1"))
         pm.passes[:] = passes
         pm.finalize()

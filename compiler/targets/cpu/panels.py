@@ -287,13 +287,14 @@ def panel_product(a, panels, c, accumulate):
             _PRODUCT_F32(*args)
         else:
             _PRODUCT_F64(*args)
-    last = panels[whole] if whole * nr < n else panels[0]
-    zero = np.zeros(1, c.dtype)[0]
-    for i in range(m):  # the columns of a last, narrower panel
-        for j in range(whole * nr, n):
+    zero = c.dtype.type(0)
+    base = whole * nr
+    for i in range(m):  # the columns of a last, narrower panel (indexed, not viewed: a view
+        # costs two atomic reference-count operations)
+        for j in range(base, n):
             total = c[i, j] if accumulate else zero
             for p in range(k):
-                total += a[i, p] * last[p, j - whole * nr]
+                total += a[i, p] * panels[whole, p, j - base]
             c[i, j] = total
 
 
