@@ -85,17 +85,18 @@ class GeneratedDispatcher(CPUDispatcher):
         super().add_overload(cres)
 
 
-def njit_with(dispatcher_class, **options):
-    """`numba.njit(**options)` making a `dispatcher_class` (a CPUDispatcher subclass) whose
-    cache, with cache=True, is a LoadOnlyCache; under NUMBA_DISABLE_JIT the plain Python
-    function, as njit does."""
+def njit_with(dispatcher_class, pipeline_class=None, **options):
+    """`numba.njit(**options)` making a `dispatcher_class` (a CPUDispatcher subclass; with
+    `pipeline_class` when given) whose cache, with cache=True, is a LoadOnlyCache; under
+    NUMBA_DISABLE_JIT the plain Python function, as njit does."""
     cache = options.pop("cache", False)
     targetoptions = dict(options, nopython=True)
+    pipeline = {} if pipeline_class is None else {"pipeline_class": pipeline_class}
 
     def wrap(py_func):
         if config.DISABLE_JIT:
             return py_func
-        dispatcher = dispatcher_class(py_func=py_func, locals={}, targetoptions=targetoptions)
+        dispatcher = dispatcher_class(py_func=py_func, locals={}, targetoptions=targetoptions, **pipeline)
         if cache:
             dispatcher._cache = LoadOnlyCache(py_func)
         return dispatcher

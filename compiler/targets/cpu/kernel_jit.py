@@ -23,13 +23,7 @@ from .numba_pipeline import BorrowingCompiler
 
 
 class KernelDispatcher(CPUDispatcher):
-    """A CPU dispatcher that compiles for the non-literal types of its arguments, with
-    numba_pipeline.BorrowingCompiler."""
-
-    def __init__(self, py_func, locals=None, targetoptions=None,
-                 pipeline_class=BorrowingCompiler):
-        super().__init__(py_func, locals=locals or {}, targetoptions=targetoptions or {},
-                         pipeline_class=pipeline_class)
+    """A CPU dispatcher that compiles for the non-literal types of its arguments."""
 
     def get_call_template(self, args, kws):
         return super().get_call_template(tuple(types.unliteral(a) for a in args),
@@ -38,5 +32,5 @@ class KernelDispatcher(CPUDispatcher):
 
 def kernel_njit(**options):
     """Like `numba.njit(**options)` (cache=True for the kernels), returning a
-    KernelDispatcher."""
-    return njit_with(KernelDispatcher, **options)
+    KernelDispatcher that compiles with numba_pipeline.BorrowingCompiler."""
+    return njit_with(KernelDispatcher, pipeline_class=BorrowingCompiler, **options)

@@ -4,6 +4,7 @@ native `while` loop and an `if`, so a whole recurrent loop runs without Python p
 Loop variables and branch results are kept C-contiguous and of their exact dtype so Numba
 gives each one a single type; TensorArrays travel as their four parts.
 """
+import contextlib
 import re
 
 from rnngraph.primitives.control_flow import ragged_shape_error
@@ -139,17 +140,14 @@ def _copy_row(e, v, buf, trips, x, fixed):
     iteration costs a few more."""
     dims = v.shape.dims[:rank(v)]
     fits = "%s < %s.shape[0]" % (trips, buf) + (" and %s.shape[1:] == %s.shape" % (buf, x) if dims else "")
+    with contextlib.ExitStack() as nest:
+        if not fixed:
+            nest.enter_context(e.block("if %s:" % fits))
+        index = [e.fresh("r") for _ in dims]
+        for k, (i, d) in enumerate(zip(index, dims)):
+            nest.enter_context(e.block("for %s in range(%s):" % (i, d if d is not None else "%s.shape[%d]" % (x, k))))
+        e.line("%s[%s] = %s" % (buf, ", ".join([trips] + index), "%s[%s]" % (x, ", ".join(index)) if dims else x))
     if not fixed:
-        e.line("if %s:" % fits)
-        e.level += 1
-    index = [e.fresh("r") for _ in dims]
-    for k, (i, d) in enumerate(zip(index, dims)):
-        e.line("for %s in range(%s):" % (i, d if d is not None else "%s.shape[%d]" % (x, k)))
-        e.level += 1
-    e.line("%s[%s] = %s" % (buf, ", ".join([trips] + index), "%s[%s]" % (x, ", ".join(index)) if dims else x))
-    e.level -= len(dims)
-    if not fixed:
-        e.level -= 1
         with e.block("else:"):
             e.line("%s = kernels.%s(%s, %s, %s)" % (buf, "push_row" if dims else "push_scalar", buf, trips, x))
 

@@ -303,10 +303,10 @@ def _flat_reader(e, leaves, ones):
     read as it is (a flat view costs two atomic reference-count operations)."""
     flat = {}
     for v in leaves:
-        if rank(v) == 1 and e.expr(v).isidentifier():
-            flat[v.id] = e.expr(v)
-        elif rank(v) > 0 and v.id not in ones and v.id not in flat:
-            flat[v.id] = e.assign("flat_" + (v.name or "x"), "kernels.flat(%s)" % e.expr(v))
+        if rank(v) > 0 and v.id not in ones and v.id not in flat:
+            x = e.expr(v)
+            flat[v.id] = x if rank(v) == 1 and x.isidentifier() else \
+                e.assign("flat_" + (v.name or "x"), "kernels.flat(%s)" % x)
     return lambda v, point: "%s[i]" % flat[v.id] if v.id in flat else _leaf(e, v, ones)
 
 
