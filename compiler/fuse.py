@@ -60,6 +60,31 @@ class FusedElementwise(Node):
         self.members = members
         self.loop_shape = loop_shape
 
+    def read_points(self, leaf):
+        """The points, as offsets from the loop's, at which the loop reads `leaf` (Slices
+        shift them; a Concat sink's inputs are computed at the loop's point)."""
+        producer = {m.outputs[0].id: m for m in self.members}
+        r = (self.loop_shape or self.outputs[0].shape).ndims
+        points, seen = set(), set()
+        todo = [(out, (0,) * r) for out in self.outputs]
+        while todo:
+            v, point = todo.pop()
+            if (v.id, point) in seen:
+                continue
+            seen.add((v.id, point))
+            member = producer.get(v.id)
+            if member is None:
+                if v.id == leaf.id:
+                    points.add(point)
+            elif member.type == "Concat":
+                todo += [(u, point) for u in member.inputs]
+            elif member.type == "Slice":
+                begin = [int(b) for b in member.inputs[1].const]
+                todo.append((member.inputs[0], tuple(p + b for p, b in zip(point, begin))))
+            else:
+                todo += [(u, point) for u in member.inputs]
+        return points
+
 
 def is_elementwise(node):
     """An elementwise node a group can compute per element (fully known output shape)."""

@@ -221,11 +221,12 @@ def test_source_is_printable_and_runs_the_loop_natively(sess):
     # loop planning: the input projection runs per window of parallel_iterations steps;
     # the kernel's two parts are packed once before the loop (panels.py), and each step
     # adds its recurrent product into its window row
-    # (a batch of one multiplies its one row by the recurrent weight as it is)
+    # (a batch of one multiplies its one row by the recurrent weight as it is, viewed once
+    # before the loop)
     assert _kernel_calls(src, "project_window_panels")
     assert len(_kernel_calls(src, "pack_panels")) == 1 and not _kernel_calls(src, "panel_product")
-    assert re.search(r"kernels\.gemm_into" + CALL + r"\w+, \w+\[3:\], window_row", src)
-    assert _kernel_calls(src, "pack_panels")[0] < src.index("while True:")
+    assert re.search(r"kernels\.gemm_into" + CALL + r"\w+, recurrent_weight, window_row", src)
+    assert _kernel_calls(src, "pack_panels")[0] < src.index("recurrent_weight = var_0[3:]") < src.index("while True:")
     sess.run(tf.global_variables_initializer())
     assert sess.run(out, {x: np.zeros((5, 3))}).shape == (1, 5, 4)
     batched, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.BasicRNNCell(4), tf.stack([x, x]),
@@ -1041,3 +1042,112 @@ def test_training_loop_saves_rows_without_push_row_when_its_trip_count_is_static
     assert_same(run_on("reference", build), run_on("cpu", build), rtol=1e-5, atol=1e-5)
     src = cpu_source(build)
     assert bool(_kernel_calls(src, "push_row")) == fed_trip_count
+
+
+@pytest.mark.parametrize("case", ["one", "two_outputs", "shifted"])
+def test_a_loop_nest_overwrites_the_carried_array_it_alone_reads(case):
+    """lower_control.carried_in_place: a loop variable whose new value one loop nest
+    computes, reading the old value only at the point it writes, is updated in the
+    variable's own array (a copy of the initial value, which stays untouched): so are both
+    variables of a loop nest with two outputs (each read before either is written), not
+    one whose new value reads it at other points (a rotation). All agree with the
+    reference."""
+    def build(tf):
+        a = tf.placeholder(tf.float32, [4], name="a")
+        b = tf.placeholder(tf.float32, [4], name="b")
+        if case == "one":
+            body = lambda i, x, y: (i + 1, tf.tanh(x) * 0.5 + x, y)  # noqa: E731
+        elif case == "two_outputs":
+            def body(i, x, y):  # one loop: both outputs read the same tanh(x)
+                d = tf.tanh(x) * 0.5
+                return i + 1, d + y, d - y
+        else:
+            body = lambda i, x, y: (i + 1, tf.concat(  # noqa: E731
+                [tf.slice(x, [2], [2]) * 1.5, tf.slice(x, [0], [2]) * 1.5], 0), y)
+        outs = tf.while_loop(lambda i, x, y: i < 3, body, [tf.constant(0), a, b])
+        return {"outs": outs[1:]}, {a: FEED_A, b: FEED_B}
+    FEED_A = np.array([0.5, -1.0, 2.0, 0.25], np.float32)
+    FEED_B = np.array([1.0, 0.5, -0.5, 2.0], np.float32)
+    a0, b0 = FEED_A.copy(), FEED_B.copy()
+    assert_same(run_on("reference", build), run_on("cpu", build))
+    np.testing.assert_array_equal(FEED_A, a0)
+    np.testing.assert_array_equal(FEED_B, b0)
+    src = cpu_source(build)
+    owned = re.findall(r"(loop_\w+) = \(\w+\)\.copy\(\)", src)
+    assert owned == {"one": ["loop_while_1"], "two_outputs": ["loop_while_1", "loop_while_2"], "shifted": []}[case]
+    body = src[src.index("while True:"):src.index("return")]
+    for slot in owned:  # written where it is, never assigned in the loop
+        assert re.search(r"\n\s*%s = " % slot, body) is None
+        assert re.search(r"\n\s*%s\[i\] = " % slot, body)
+
+
+@pytest.mark.parametrize("input_gradient", [True, False])
+def test_an_lstm_training_step_reads_saved_rows_in_place_and_allocates_less(input_gradient):
+    """The LSTM's training program: the backward loop reads each saved value's row where
+    the stack holds it (no view, no begin array for the slice: Emitter.lazy), updates its
+    state gradients in place (carried_in_place; without the input's gradient the product
+    by the weights is the h gradient, computed into its array), and neither loop allocates
+    a TensorArray buffer in its body (lower_tensor_array.allocated). Gradients agree with
+    the reference."""
+    def build(tf):
+        x = tf.placeholder(tf.float32, [2, 5, 3], name="x")
+        out, _ = tf.nn.dynamic_rnn(tf.nn.rnn_cell.LSTMCell(4), x, dtype=tf.float32)
+        loss = tf.reduce_sum(out * out)
+        return {"grads": tf.gradients(loss, [x] * input_gradient + tf.trainable_variables())}, \
+            {x: np.random.RandomState(5).randn(2, 5, 3)}
+    assert_same(run_on("reference", build), run_on("cpu", build), rtol=1e-5, atol=1e-5)
+    src = cpu_source(build)
+    loops = [part[part.index("while True:"):] for part in src.split("# ---- ")[1:] if "while True:" in part]
+    assert len(loops) == 2
+    forward, backward = loops
+    row = r"arg\d+\[\(idx\w* if idx\w* >= 0 else idx\w* \+ arg\d+\.shape\[0\]\)"
+    assert len(re.findall(r"\n\s*\w+ = %s\]\n" % row, backward)) == 1  # the step's index, a scalar
+    assert len(re.findall(r"= %s, i0, i1\]" % row, backward)) == 6  # six saved values read in their stacks
+    assert "kernels.full((np.int64(1), )" not in backward
+    assert "= (arg2).copy()" in src  # a state gradient, updated in place
+    assert bool(re.search(r"kernels\.panel_product\(\w+, weight_t_panels, while_grad_\d, False\)", backward)) \
+        != input_gradient
+    for loop in loops:
+        assert ".shape[0] == 0:" not in loop and "shape[0] < " not in loop
+
+
+def test_a_lazy_row_is_read_through_its_array_until_a_line_rebinds_the_array():
+    """Emitter.lazy: a row not yet taken as a view is read through its array (row_of); a
+    line that names it takes the view, at the place where the row was made; once the array
+    or the index is rebound (or a while loop begins), row_of refuses."""
+    from compiler.targets.cpu.emitter import Emitter
+    e = Emitter()
+    row = e.lazy("r", "m[k]", ("m", "k"))
+    placeholder = len(e.lines) - 1
+    assert e.row_of(row) == ("m", "k") and e.lines[placeholder] == ""
+    e.line("x = m[k, 0]")
+    assert e.lines[placeholder] == ""
+    e.line("k += 1")
+    assert e.row_of(row) is None
+    e.line("y = %s[0]" % row)
+    assert e.lines[placeholder].strip() == "%s = m[k]" % row
+    other = e.lazy("s", "m[j]", ("m", "j"))
+    with e.block("while True:"):
+        assert e.row_of(other) is None
+
+
+def test_cached_machine_code_is_keyed_by_the_numba_settings_that_change_it(monkeypatch):
+    """jit_cache.LoadOnlyCache: code compiled under NUMBA_ENABLE_PROFILING=1 (how perf sees
+    JIT code; it left an LSTM's cell loop unvectorized) or at another optimization level
+    is a different cache entry, never loaded by a run without those settings."""
+    import numba
+    from numba.core import config
+    from numba.core.registry import cpu_target
+    from compiler.targets.cpu.jit_cache import LoadOnlyCache
+
+    def plus_one(x):
+        return x + 1
+    cache = LoadOnlyCache(plus_one)
+    codegen = cpu_target.target_context.codegen()
+    key = cache._index_key((numba.float64,), codegen)
+    assert cache._index_key((numba.float64,), codegen) == key
+    monkeypatch.setattr(config, "ENABLE_PROFILING", not config.ENABLE_PROFILING)
+    assert cache._index_key((numba.float64,), codegen) != key
+    monkeypatch.undo()
+    monkeypatch.setattr(config, "OPT", 0)
+    assert cache._index_key((numba.float64,), codegen) != key

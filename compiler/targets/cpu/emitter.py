@@ -101,13 +101,71 @@ class Emitter:
         self.native_slots = []      # the callee at each slot of the table (native_call.py)
         self.native_tables = {}     # program: slot of an outlined callee -> its table's (base, size)
         self.only_loop = False      # the program has one While: it is inlined (outline.py)
+        self.pending = {}           # lazy name -> (line index, level, definition) until a line reads it
+        self.rows = {}              # lazy name -> (array, index, its line): row `index` of `array`
+        self.elements = {}          # name of a small vector -> (its elements' expressions, its line)
 
     # --- text ---------------------------------------------------------------------------------
     def line(self, text):
+        if self.pending and not text.startswith("#"):
+            for name in set(re.findall(r"[A-Za-z_]\w*", text)) & self.pending.keys():
+                if name in self.pending:
+                    self._materialize(name)
+        self.lines.append(self._indented(text, self.level))
+
+    def _indented(self, text, level):
         table = self.kernel_table()
         if table and "kernels." in text:
             text = native_call.through_table(text, self._kernel_slot, table)
-        self.lines.append("    " * self.level + text)
+        return "    " * level + text
+
+    def lazy(self, hint, definition, row=None):
+        """A name for `definition`, assigned here only if a later line reads the name: a
+        placeholder line now, filled when one does. Array views and one-element arrays
+        that a loop nest reads through other expressions (`row`: (array, index), see
+        row_of) then cost nothing: a view costs two atomic reference-count operations, an
+        allocation far more, every iteration of a loop."""
+        name = self.fresh(hint)
+        self.pending[name] = (len(self.lines), self.level, definition)
+        self.lines.append("")
+        if row is not None:
+            self.rows[name] = tuple(row) + (len(self.lines) - 1,)
+        return name
+
+    def _materialize(self, name):
+        k, level, definition = self.pending.pop(name)
+        for other in set(re.findall(r"[A-Za-z_]\w*", definition)) & self.pending.keys():
+            self._materialize(other)  # a lazy name defined earlier
+        self.lines[k] = self._indented("%s = %s" % (name, definition), level)
+
+    def row_of(self, name):
+        """(array, index) when the lazy name `name` is row `index` of `array` and neither
+        name has been rebound since, nor a while loop begun (whose later iterations could
+        see them rebound): reading `array[index, ...]` here then reads the elements the
+        view would. Else None."""
+        if name not in self.rows:
+            return None
+        array, index, k = self.rows[name]
+        return (array, index) if self._unchanged("%s %s" % (array, index), k) else None
+
+    def element(self, name, i):
+        """The expression of element i of the rank-1 array `name`: the scalar it was made
+        from (`elements`), if that is a name still bound as it was, else `name[i]`."""
+        if name in self.elements:
+            items, k = self.elements[name]
+            if items[i].isidentifier() and self._unchanged(items[i], k):
+                return items[i]
+        return "%s[%d]" % (name, i)
+
+    def _unchanged(self, text, k):
+        """Whether no name in `text` is rebound after line k, nor a while loop begun."""
+        names = set(re.findall(r"[A-Za-z_]\w*", text))
+        for line in self.lines[k + 1:]:
+            target = re.match(r"\s*([\w\s,]+?)\s*[-+*/]?=(?!=)", line)
+            if line.lstrip().startswith("while ") or \
+                    target and names & {t.strip() for t in target.group(1).split(",")}:
+                return False
+        return True
 
     def kernel_table(self):
         """The name of the table of entry points this function calls its large kernels

@@ -22,7 +22,7 @@ of the parity tests. A process that compiles many programs (the test suite compi
 1,500 per worker) kept every one of them: Python's cyclic GC walks all of them in each full
 collection, which took 15% of a test worker's time, and memory grew with every program.
 
-Touches Numba internals: FunctionCache._load_overload and the NRT's initialize; how a
+Touches Numba internals: FunctionCache._load_overload and _index_key, the NRT's initialize; how a
 dispatcher and a C callback hold their cache (`_cache`); Dispatcher.add_overload and the
 CompileResult's fields.
 """
@@ -43,8 +43,21 @@ _LOAD_ONLY = all(hasattr(FunctionCache, name) for name in
     hasattr(nrt.rtsys, "initialize")
 
 
+# Numba settings that change the machine code it makes but are not in its cache's key (the
+# CPU's name and features are): a program compiled under NUMBA_ENABLE_PROFILING=1 (to see
+# it in perf) has its cell loop unvectorized, 2.3 times slower, and a later run without it
+# loaded that code from the cache.
+CODEGEN_SETTINGS = ("OPT", "LOOP_VECTORIZE", "SLP_VECTORIZE", "ENABLE_AVX", "ENABLE_PROFILING",
+                    "DEBUGINFO_DEFAULT", "BOUNDSCHECK")
+
+
 class LoadOnlyCache(FunctionCache):
-    """Numba's function cache, loading without first refreshing the target context."""
+    """Numba's function cache, loading without first refreshing the target context, its
+    entries keyed also by CODEGEN_SETTINGS."""
+
+    def _index_key(self, sig, codegen):
+        settings = tuple((name, str(getattr(config, name, None))) for name in CODEGEN_SETTINGS)
+        return super()._index_key(sig, codegen) + (settings,)
 
     def load_overload(self, sig, target_context):
         if not _LOAD_ONLY:

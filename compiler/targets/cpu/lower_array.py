@@ -9,6 +9,7 @@ from rnngraph.primitives.shape import strided_index
 from rnngraph.primitives.common import shape_str
 
 from .emitter import NP_DTYPE, int_tuple, lowering, rank, shape_expr
+from .lower_fused import emit_concat, in_place_outputs
 
 
 def _out(node):
@@ -224,6 +225,12 @@ def _batch_shape(e, node):
 
 # --- shapes --------------------------------------------------------------------------------------
 def _reshaped(e, node, expr, dims):
+    """`expr` (node's first input) reshaped to `dims`; dropping a leading axis of size 1,
+    it is that input's row 0 (lazy: a loop nest reads the input itself)."""
+    x = node.inputs[0]
+    if x.shape.is_fully_defined() and rank(x) > 1 and x.shape.as_list()[0] == 1 and \
+            [str(d) for d in x.shape.as_list()[1:]] == [str(d) for d in dims]:
+        return e.lazy(_out(node), "%s[0]" % expr, (expr, "0"))
     return e.assign(_out(node), "kernels.reshape(%s, %s)" % (expr, _tuple(dims)))
 
 
@@ -264,8 +271,11 @@ def lower_expand_squeeze(e, node, ins):
     x = node.inputs[0]
     if rank(out) == 0:
         return [e.assign(_out(node), "kernels.flat(%s)[0]" % ins[0])]
-    if rank(x) == 0:
-        return [e.assign(_out(node), "kernels.full(%s, %s)" % (_tuple(["1"] * rank(out)), ins[0]))]
+    if rank(x) == 0:  # lazy: a StridedSlice's begin reads the scalar (e.element)
+        name = e.lazy(_out(node), "kernels.full(%s, %s)" % (_tuple(["1"] * rank(out)), ins[0]))
+        if rank(out) == 1:
+            e.elements[name] = ([ins[0]], len(e.lines) - 1)
+        return [name]
     if out.shape.is_fully_defined():
         dims = [str(d) for d in out.shape.dims]
     elif node.type == "ExpandDims":
@@ -325,6 +335,8 @@ def lower_range(e, node, ins):
 @lowering("Concat")
 def lower_concat(e, node, ins):
     axis = concat_checks(e, node, ins)
+    if in_place_outputs(node):
+        return emit_concat(e, node)
     return [e.assign(_out(node), "kernels.concat(%s, %d)" % (
         _tuple("kernels.contiguous(%s)" % x for x in ins), axis))]
 
@@ -377,8 +389,8 @@ def _strided_parts(e, node, xe, r):
     strides = _static_ints(node.inputs[3], "strides", node)
     begin = None if consts[0] is None else [int(v) for v in consts[0]]
     end = None if consts[1] is None else [int(v) for v in consts[1]]
-    bx = ["%s[%d]" % (e.expr(node.inputs[1]), i) for i in range(len(strides))] if begin is None else begin
-    ex = ["%s[%d]" % (e.expr(node.inputs[2]), i) for i in range(len(strides))] if end is None else end
+    bx = [e.element(e.expr(node.inputs[1]), i) for i in range(len(strides))] if begin is None else begin
+    ex = [e.element(e.expr(node.inputs[2]), i) for i in range(len(strides))] if end is None else end
     index = strided_index(bx, ex, strides, node.attrs)
     consumed = sum(1 for it in index if it is not None and it is not Ellipsis)
     parts, pos = [], 0
@@ -416,6 +428,8 @@ def lower_strided_slice(e, node, ins):
         return [e.assign(_out(node), expr)]
     if "np.newaxis" in parts:
         return [_newaxis_slice(e, node, ins[0], parts)]
+    if ":" not in parts[0] and all(p == "::1" for p in parts[1:]):  # one row: lazy
+        return [e.lazy(_out(node), expr, (ins[0], "(%s)" % parts[0]))]
     return [e.assign(_out(node), expr)]
 
 
@@ -466,8 +480,8 @@ def lower_sum_to_shape(e, node, ins):
         return [_sum_to_run_time_shape(e, node, ins)]
     from rnngraph.primitives.reduction import broadcast_axes
     axes = broadcast_axes(x.shape.as_list(), out.shape.as_list())
-    if not axes:
-        return [e.assign(_out(node), "kernels.contiguous(%s).reshape(%s)" % (ins[0], _tuple(out.shape.as_list())))]
+    if x.shape.num_elements() == out.shape.num_elements():  # the axes summed have size 1
+        return [_reshaped(e, node, ins[0], out.shape.as_list())]
     fake = type("N", (), {"attrs": {"axis": axes}})()
     res, _, _ = _sum(e, fake, x, ins[0])
     if rank(out) == 0:

@@ -9,12 +9,12 @@ import re
 
 from rnngraph.primitives.control_flow import ragged_shape_error
 
-from ...plan_loops import (assigned_in, iteration_axes, plan_deferred, plan_while, static_trip_count,
-                          window_steps)
+from ...plan_loops import (COPYING_READERS, assigned_in, iteration_axes, plan_deferred, plan_while,
+                          static_trip_count, window_steps)
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 from .lower_array import concat_checks, matmul_checks, transposed
-from .lower_fused import EpilogueProduct, lower_fused, product_epilogue
-from .lower_tensor_array import write_in_place
+from .lower_fused import EpilogueProduct, in_place_outputs, lower_fused, product_epilogue, read_points
+from .lower_tensor_array import allocated, write_in_place
 from .panels import panel_width
 
 
@@ -26,12 +26,13 @@ def _bind_refs(e, node, fn, offset, count):
             e.refs[fn.args[len(fn.args) - count + j]] = e.refs[outer]
 
 
-def _new_slot(e, value, expr, hint):
-    """A fresh name (or TensorArray parts) initialized from `expr`, with a stable type."""
+def _new_slot(e, value, expr, hint, owned=False):
+    """A fresh name (or TensorArray parts) initialized from `expr`, with a stable type;
+    `owned`: a copy of expr's array (the loop overwrites it: CarriedArray)."""
     if isinstance(expr, TAExpr):
         parts = [e.assign("%s_%s" % (hint, p), x) for p, x in zip(("buf", "written", "cleared", "n"), expr.parts())]
         return expr.with_parts(parts)
-    return e.assign(hint, _stable(value, expr))
+    return e.assign(hint, "(%s).copy()" % expr if owned else _stable(value, expr))
 
 
 def _stable(value, expr):
@@ -69,7 +70,6 @@ def lower_while(e, node, ins):
     n_body = len(body.args) - n
     _bind_refs(e, node, cond, n, n_cond)
     _bind_refs(e, node, body, n + n_cond, n_body)
-    slots = [_new_slot(e, v, x, "loop_%s" % (v.name or "v")) for v, x in zip(node.outputs, ins[:n])]
     cond_caps, body_caps = ins[n:n + n_cond], ins[n + n_cond:]
     for plan in plan_while(node):
         outer_weight = body_caps[body.args.index(plan.weight) - n] if plan.weight in body.args[n:] else None
@@ -77,8 +77,14 @@ def lower_while(e, node, ins):
                              outer_weight)
     deferred = [(plan, _deferred_product(e, plan, body_caps[body.args.index(plan.stack_arg) - n]))
                 for plan in plan_deferred(node)]
-    if HOIST_INVARIANT_WEIGHTS:
-        _hoist_invariant_weights(e, body, body_caps, n)
+    products = _hoist_invariant_weights(e, body, body_caps, n) if HOIST_INVARIANT_WEIGHTS else []
+    carried = {k for k, m in carried_in_place(node, products).items()
+               if m in products or m not in e.overrides and m not in e.skipped}
+    slots = [_new_slot(e, v, x, "loop_%s" % (v.name or "v"), k in carried)  # carried: arrays of their own
+             for k, (v, x) in enumerate(zip(node.outputs, ins[:n]))]
+    # TensorArrays the body reads or writes are allocated before the loop, not in it
+    slots = [allocated(e, x) if isinstance(x, TAExpr) else x for x in slots]
+    body_caps = [allocated(e, x) if isinstance(x, TAExpr) else x for x in body_caps]
     saving = node.attrs.get("saved") is not None
     if saving:
         trips = e.assign("trips", "np.int64(0)")
@@ -90,6 +96,9 @@ def lower_while(e, node, ins):
                  for v in body.outputs[n:]]  # a stack allocated at its final size never grows
         _save_in_place(e, body, body.outputs[n:], stacks, trips, final)
     write_in_place(e, body)
+    for k in carried:
+        if body.outputs[k] not in e.destinations:
+            e.destinations[body.outputs[k]] = CarriedArray(slots[k])
     with e.block("while True:"):
         (c,) = e.emit_function(cond, slots + list(cond_caps))
         with e.block("if not %s:" % c):
@@ -159,19 +168,68 @@ class _StackRow:
     def __init__(self, stack, trips, final):
         self.stack, self.trips, self.final = stack, trips, final
 
-    def __call__(self, fresh):
-        if self.final:
-            return "%s[%s]" % (self.stack, self.trips)
-        return "%s[%s] if %s < %s.shape[0] else %s" % (self.stack, self.trips, self.trips, self.stack, fresh)
+    def resolve(self, e, hint, fresh):
+        if self.final:  # always the row: written through the stack, no view (e.lazy)
+            return e.lazy(hint, "%s[%s]" % (self.stack, self.trips), (self.stack, self.trips))
+        return e.assign(hint, "%s[%s] if %s < %s.shape[0] else %s" % (
+            self.stack, self.trips, self.trips, self.stack, fresh))
+
+
+# Readers that leave no reference to the array they read (their results are new arrays).
+LEAVE_NO_REFERENCE = COPYING_READERS | {"MatMul", "Concat", "TensorArrayWrite"}
+
+
+def carried_in_place(node, products=()):
+    """The loop variables k of While `node` whose new value the body computes over the
+    variable's own array: no new array per iteration and no assignment (the backward loop
+    of an LSTM carries its state gradients so). Body output k is written by a loop nest
+    (in_place_outputs), or by a product into an array it is given (`products`), in an
+    array of arg k's shape and dtype; every other reader of arg k runs before that writer
+    and keeps no reference to it (LEAVE_NO_REFERENCE), nothing saves or passes on arg k,
+    and a loop nest writing it reads arg k only at the point it writes (read_points). The
+    new value is no other loop variable's, and what else reads it keeps no reference to
+    it. Such a variable gets an array of its own on entry (the initial value is the
+    caller's). Returns {k: the node writing it}."""
+    n = node.attrs["n_vars"]
+    body = node.bodies["body"]
+    readers = body.readers()
+    order = {m.id: j for j, m in enumerate(body.nodes)}
+    writer = {v.id: m for m in body.nodes for v in in_place_outputs(m)}
+    writer.update((m.outputs[0].id, m) for m in products)
+    carried = {}
+    for k in range(n):
+        arg, v = body.args[k], body.outputs[k]
+        m = writer.get(v.id)
+        if m is None or not v.shape.ndims or arg.shape.as_list() != v.shape.as_list() or arg.dtype != v.dtype:
+            continue
+        zero = {(0,) * v.shape.ndims}
+        if all(r is not None and (r is m and m not in products and read_points(m, arg) == zero or
+                                  r is not m and order[r.id] < order[m.id] and r.type in LEAVE_NO_REFERENCE)
+               for r in readers.get(arg.id, [])) and \
+                [j for j, w in enumerate(body.outputs[:n]) if w is v] == [k] and \
+                all(r is None or r.type in LEAVE_NO_REFERENCE for r in readers.get(v.id, [])):
+            carried[k] = m
+    return carried
+
+
+class CarriedArray:
+    """The destination of a loop variable's new value that its loop nest writes over the
+    variable's own array (plan_loops.carried_in_place): the slot's name."""
+
+    def __init__(self, slot):
+        self.slot = slot
+
+    def resolve(self, e, hint, fresh):
+        return self.slot
 
 
 def _save_in_place(e, body, values, stacks, trips, final):
-    """A saved value that a fused loop nest of the body computes is written straight into
+    """A saved value that a loop nest of the body computes (in_place_outputs) is written straight into
     its stack's row (lower_fused.emit_loop) instead of being copied there after the step:
     the training forward of an LSTM saved six of its loop's seven outputs by copies. Only
     for static shapes, so that the stack's rows have the value's shape from the start; a
     stack that grows (no static trip count) takes the copy until it has room."""
-    fused = {v.id for node in body.nodes if node.type == "FusedElementwise" for v in node.outputs}
+    fused = {v.id for node in body.nodes for v in in_place_outputs(node)}
     for v, buf, fixed in zip(values, stacks, final):
         if v.id in fused and rank(v) > 0 and \
                 v.shape.is_fully_defined() and not iteration_axes(v) and v not in e.destinations:
@@ -226,7 +284,11 @@ def _windowed_projection(e, plan, p, outer_weight):
     than one row: _one_row). When the product's only reader is a cell's elementwise loop
     that can compute it (lower_fused.product_epilogue), the loop's threads do."""
     dtype = NP_DTYPE[plan.matmul.outputs[0].dtype]
-    win = e.assign("window", "kernels.empty(%s, %s)" % (int_tuple((0, 1, 1)), dtype))
+    # at its size when that is static: the loop then never rebinds it (a variable a loop
+    # rebinds costs Numba atomic reference-count operations every iteration)
+    fixed = plan.matmul.outputs[0].shape.is_fully_defined()
+    win = e.assign("window", "kernels.empty(%s, %s)" % (
+        int_tuple([p] + plan.matmul.outputs[0].shape.as_list() if fixed else (0, 1, 1)), dtype))
     start = e.assign("window_start", "np.int64(0)")
     end = e.assign("window_end", "np.int64(-1)")
     dx = plan.read.outputs[0].shape.dims[-1]
@@ -239,6 +301,8 @@ def _windowed_projection(e, plan, p, outer_weight):
         x_panels = e.assign("input_panels", "kernels.pack_panels(%s[:%d])" % (outer_weight, dx))
     if step_panels:
         h_panels = e.assign("recurrent_panels", "kernels.pack_panels(%s[%d:])" % (outer_weight, dx))
+    elif outer_weight is not None:  # the view taken once, not every step
+        recurrent_weight = e.assign("recurrent_weight", "%s[%d:]" % (outer_weight, dx))
     product = plan.matmul.outputs[0]
     offsets = None
     if plan.in_place and step_panels and plan.epilogue is not None:
@@ -249,6 +313,10 @@ def _windowed_projection(e, plan, p, outer_weight):
         def emit_epilogue(e, node, ins):
             return lower_fused(e, node, ins, EpilogueProduct(product, recurrent["h"], h_panels, True, offsets))
         e.overrides[plan.epilogue] = emit_epilogue
+
+    def rest_of(w):
+        """W[dx:], the recurrent part of the weight (expression w in the body)."""
+        return recurrent_weight if outer_weight is not None and not step_panels else "%s[%d:]" % (w, dx)
 
     def emit(e, node, ins):
         t = e.expr(plan.counter_arg)
@@ -262,12 +330,10 @@ def _windowed_projection(e, plan, p, outer_weight):
             e.line("%s = %s + %d" % (end, start, p))  # (no min(): Numba would compile it)
             with e.block("if %s > %s:" % (end, ta.size)):
                 e.line("%s = %s" % (end, ta.size))
-            if panels:
-                e.line("%s = kernels.project_window_panels(%s[%s:%s], %s, %d, %s)"
-                       % (win, ta.buf, start, end, x_panels, n, win))
-            else:
-                e.line("%s = kernels.project_window(%s[%s:%s], %s[:%d], %s)"
-                       % (win, ta.buf, start, end, w, dx, win))
+            project = "kernels.project_window_panels(%s[%s:%s], %s, %d, %s)" % (
+                ta.buf, start, end, x_panels, n, win) if panels else \
+                "kernels.project_window(%s[%s:%s], %s[:%d], %s)" % (ta.buf, start, end, w, dx, win)
+            e.line(project if fixed else "%s = %s" % (win, project))  # (fixed: it is the window)
         row = e.assign("window_row", "%s[%s - %s]" % (win, t, start))
         if offsets is not None:
             recurrent["h"] = h  # its reader computes the product (emit_epilogue)
@@ -276,10 +342,10 @@ def _windowed_projection(e, plan, p, outer_weight):
             if step_panels:
                 e.line("kernels.panel_product(%s, %s, %s, True)" % (h, h_panels, row))
             else:
-                e.line("kernels.gemm_into(%s, %s[%d:], %s, False, False, 1.0)" % (h, w, dx, row))
+                e.line("kernels.gemm_into(%s, %s, %s, False, False, 1.0)" % (h, rest_of(w), row))
             return [row]
         product = "kernels.panel_matmul_add(%s, %s, %s)" % (h, h_panels, row) if step_panels else \
-            "kernels.matmul_add(%s, %s[%d:], %s)" % (h, w, dx, row)
+            "kernels.matmul_add(%s, %s, %s)" % (h, rest_of(w), row)
         return [e.assign(node.outputs[0].name or "matmul", product)]
     e.overrides[plan.matmul] = emit
 
@@ -320,6 +386,7 @@ def _hoist_invariant_weights(e, body, body_caps, n):
     lowering's, which this replaces)."""
     written = assigned_in(body)
     captured = {a.id: j for j, a in enumerate(body.args) if j >= n}
+    products = []  # the MatMuls now computed by panel_product where their value goes
     for mm in body.nodes:
         a, b = mm.inputs[:2] if mm.type == "MatMul" else (None, None)
         tb = bool(mm.attrs.get("transpose_b"))
@@ -340,12 +407,23 @@ def _hoist_invariant_weights(e, body, body_caps, n):
                               "kernels.pack_panels(%s%s)" % (w, ".T" if tb else ""))
             product = "kernels.panel_matmul(%%s, %s, %d)" % (packed, columns)
         else:
+            packed = None
             w_t = e.assign("weight_t", transposed(w, (1, 0)))
             product = "kernels.matmul(%%s, %s, False, False)" % w_t
 
-        def emit(e, node, ins, product=product):
-            return [e.assign(node.outputs[0].name or "matmul", product % ins[0])]
+        def emit(e, node, ins, product=product, packed=packed):
+            out = node.outputs[0]
+            if packed is None or out not in e.destinations:
+                return [e.assign(out.name or "matmul", product % ins[0])]
+            e.placed.add(out)  # computed where it goes (CarriedArray, a row)
+            target = e.destinations[out].resolve(e, out.name or "matmul", "kernels.empty(%s, %s)" % (
+                int_tuple(out.shape.as_list()), NP_DTYPE[out.dtype]))
+            e.line("kernels.panel_product(%s, %s, %s, False)" % (ins[0], packed, target))
+            return [target]
         e.overrides[mm] = emit
+        if packed is not None:
+            products.append(mm)
+    return products
 
 
 def _deferred_product(e, plan, stack):

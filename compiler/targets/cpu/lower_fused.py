@@ -11,6 +11,7 @@ import numpy as np
 
 from rnngraph.framework import dtypes
 
+from ...fuse import ELEMENTWISE
 from .emitter import NP_DTYPE, Emitter, int_tuple, lowering, one_value, rank
 from .outline import add_module, call, typed_arg
 from .panels import SERIAL_MAX, THREADED, panel_width
@@ -109,16 +110,9 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None, product=None):
     if r == 0:
         values = _Values(e, producer, _flat_reader(e, leaves, ones))
         return [values.at(out, point, out.name or "fused") for out in outputs]
-    results, stores = [], []  # stores: (index of the result, value, offset)
+    results, stores = [], []  # stores: (index of the result, value, offset); None: a read
     for j, out in enumerate(outputs):
-        result = e.fresh(out.name or "fused")
-        fresh = "kernels.empty(%s, %s)" % (int_tuple(out.shape.as_list()), NP_DTYPE[out.dtype])
-        if out in e.destinations:  # a row of where the value goes (lower_control._save_in_place)
-            e.line("%s = %s" % (result, e.destinations[out](fresh)))
-            e.placed.add(out)
-        else:
-            e.line("%s = %s" % (result, fresh))
-        results.append(result)
+        results.append(result_array(e, out, out.name or "fused"))
         sink = producer.get(out.id)
         if sink is not None and sink.type == "Concat":
             axis = sink.attrs["axis"] % r
@@ -126,6 +120,10 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None, product=None):
                        for k, v in enumerate(sink.inputs)]
         else:
             stores.append((j, out, point))
+    # leaves the loop overwrites (a loop variable's array: CarriedArray) are read first at
+    # each point, before any store there
+    first = [v for v in leaves if v.id not in ones and rank(v) > 0 and e.expr(v) in results]
+    stores = [(None, v, point) for v in first] + stores
     if product is not None:
         _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat, product)
     elif THREADED and np.prod(shape) >= THREADED_MIN_POINTS and shape[0] > 1 and \
@@ -134,6 +132,66 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None, product=None):
     else:
         _nest(e, producer, leaves, ones, results, stores, shape, flat, "range")
     return results
+
+
+def result_array(e, out, hint):
+    """The name of the array a loop nest writes Value `out` into: a new one, or where the
+    value goes (e.destinations, each with resolve(e, hint, fresh) -> name): a row of a
+    stack (lower_control._StackRow) or of a TensorArray (lower_tensor_array.TensorArrayRow),
+    or a loop variable's own array (lower_control.CarriedArray)."""
+    fresh = "kernels.empty(%s, %s)" % (int_tuple(out.shape.as_list()), NP_DTYPE[out.dtype])
+    dest = e.destinations.get(out)
+    if dest is None:
+        return e.assign(hint, fresh)
+    e.placed.add(out)
+    return dest.resolve(e, hint, fresh)
+
+
+def in_place_outputs(node):
+    """The outputs that node's lowering writes by loop nests into result_array, honouring
+    e.destinations: a fused group's; an elementwise op's of static shape
+    (lower_elementwise); a Concat's of static shapes (emit_concat)."""
+    if node.type == "FusedElementwise" or node.type in ELEMENTWISE and node.outputs[0].shape.is_fully_defined() \
+            or node.type == "Concat" and all(v.shape.is_fully_defined() for v in node.inputs):
+        return node.outputs
+    return []
+
+
+def read_points(node, leaf):
+    """The points, as offsets from the loop's, at which node's loop nest (in_place_outputs)
+    reads its input `leaf`; None where they are not points of the loop (a Concat's, a
+    broadcast input's)."""
+    if node.type == "FusedElementwise":
+        return node.read_points(leaf)
+    out = node.outputs[0]
+    if node.type in ELEMENTWISE and leaf.shape.as_list() == out.shape.as_list():
+        return {(0,) * rank(out)}
+    return None
+
+
+def emit_concat(e, node):
+    """A Concat of static shapes as a loop nest per input storing it at its offset along
+    the axis: no kernel call (whose tuple of arrays costs a dozen atomic reference-count
+    operations), rows read through their arrays, and the result written where it goes (a
+    saved value's stack row)."""
+    out = node.outputs[0]
+    r = rank(out)
+    axis = node.attrs["axis"] % r
+    result = result_array(e, out, out.name or "concat")
+    target = _target(e, result)
+    reader = _nested_reader(e, r, {})
+    offset = 0
+    for x in node.inputs:
+        dims = x.shape.as_list()
+        header = ["for i%d in range(%d):" % (k, d) for k, d in enumerate(dims)]
+        for h in header:
+            e.line(h)
+            e.level += 1
+        index = ", ".join(_shifted(k, offset if k == axis else 0) for k in range(r))
+        e.line("%s%s] = %s" % (target, index, reader(x, (0,) * r)))
+        e.level -= len(header)
+        offset += dims[axis]
+    return [result]
 
 
 # A product a loop computes before its elementwise work (product_epilogue): leaf = a @ B
@@ -156,24 +214,8 @@ def product_epilogue(node, leaf, k):
     if not THREADED or len(shape) != 2 or rank(leaf) != 2 or leaf.shape.as_list()[0] != shape[0] or \
             any(m.type == "Concat" for m in node.members):
         return None
+    points = node.read_points(leaf)
     m, n = leaf.shape.as_list()
-    producer = {member.outputs[0].id: member for member in node.members}
-    points, seen = set(), set()
-    todo = [(out, (0, 0)) for out in node.outputs]
-    while todo:
-        v, point = todo.pop()
-        if (v.id, point) in seen:
-            continue
-        seen.add((v.id, point))
-        member = producer.get(v.id)
-        if member is None:
-            if v.id == leaf.id:
-                points.add(point)
-        elif member.type == "Slice":
-            begin = [int(b) for b in member.inputs[1].const]
-            todo.append((member.inputs[0], tuple(p + b for p, b in zip(point, begin))))
-        else:
-            todo += [(u, point) for u in member.inputs]
     nr = panel_width(leaf.dtype.np)
     offsets = sorted(c for _, c in points)
     if not offsets or any(r != 0 for r, _ in points) or shape[1] % nr or shape[1] < 2 * nr or \
@@ -187,25 +229,37 @@ def _nest(e, producer, leaves, ones, results, stores, shape, flat, outer):
     if flat:
         reader = _flat_reader(e, leaves, ones)
         # ravel, not kernels.flat: writes go through these views (see kernels.flat)
-        targets = [x if len(shape) == 1 else e.assign(x + "_flat", "%s.ravel()" % x) for x in results]
+        targets = [_target(e, x) if len(shape) == 1 else e.assign(x + "_flat", "%s.ravel()" % x) + "["
+                   for x in results]
         header = ["for i in %s(%d):" % (outer, int(np.prod(shape)))]
     else:
         reader = _nested_reader(e, len(shape), ones)
-        targets = results
+        targets = [_target(e, x) for x in results]
         header = ["for i%d in %s(%d):" % (k, outer if k == 0 else "range", d) for k, d in enumerate(shape)]
     _body(e, producer, reader, targets, stores, header, flat, len(shape))
 
 
+def _target(e, x):
+    """How a store into array `x` begins: `x[`, or for a row of an array not taken as a
+    view (e.row_of), `array[index, `."""
+    row = e.row_of(x)
+    return "%s[" % x if row is None else "%s[%s, " % row
+
+
 def _body(e, producer, reader, targets, stores, header, flat, r):
-    """The loops of `header` around the stores of every output at one point."""
+    """The loops of `header` around the stores of every output at one point (targets: how
+    each output's store begins, _target)."""
     for h in header:
         e.line(h)
         e.level += 1
     values = _Values(e, producer, reader)
     point = (0,) * r
     for j, v, offset in stores:
+        if j is None:  # a read only (emit_loop's `first`)
+            values.at(v, point)
+            continue
         index = "i" if flat else ", ".join(_shifted(k, o) for k, o in enumerate(offset))
-        e.line("%s[%s] = %s" % (targets[j], index, values.at(v, point)))
+        e.line("%s%s] = %s" % (targets[j], index, values.at(v, point)))
     e.level -= len(header)
 
 
@@ -224,7 +278,7 @@ def _column_parts(e, producer, ones, results, stores, shape, product, a, panels)
         e.line("kernels.panel_columns(%s, %s, %s, %s, %s + %d, %s)" % (
             a, panels, e.expr(product.leaf), "%s + %d" % (j0, c) if c else j0, j0, c + nr, product.accumulate))
     header = ["for i0 in range(%d):" % shape[0], "for i1 in range(%s, %s + %d):" % (j0, j0, nr)]
-    _body(e, producer, _nested_reader(e, 2, ones), results, stores, header, False, 2)
+    _body(e, producer, _nested_reader(e, 2, ones), [x + "[" for x in results], stores, header, False, 2)
     e.level -= 1
 
 
@@ -299,15 +353,27 @@ def _leaf(e, v, ones):
 
 
 def _flat_reader(e, leaves, ones):
-    """Leaf reads in a flat loop: every array leaf has the loop's shape. A named vector is
-    read as it is (a flat view costs two atomic reference-count operations)."""
+    """Leaf reads in a flat loop: every array leaf has the loop's shape. A vector is read
+    as it is, a row of a matrix in the matrix (a view costs two atomic reference-count
+    operations)."""
     flat = {}
     for v in leaves:
         if rank(v) > 0 and v.id not in ones and v.id not in flat:
-            x = e.expr(v)
-            flat[v.id] = x if rank(v) == 1 and x.isidentifier() else \
-                e.assign("flat_" + (v.name or "x"), "kernels.flat(%s)" % x)
-    return lambda v, point: "%s[i]" % flat[v.id] if v.id in flat else _leaf(e, v, ones)
+            array, lead = _indexed(e, v)
+            if rank(v) == 1 and array.isidentifier():
+                flat[v.id] = "%s[%s" % (array, "".join(x + ", " for x in lead))
+            else:
+                flat[v.id] = e.assign("flat_" + (v.name or "x"), "kernels.flat(%s)" % e.expr(v)) + "["
+    return lambda v, point: "%si]" % flat[v.id] if v.id in flat else _leaf(e, v, ones)
+
+
+def _indexed(e, v):
+    """(array, leading indices) through which to read array leaf v: v's own expression and
+    none, or, for a row of an array not yet taken as a view (e.row_of), that array and the
+    row's index."""
+    x = e.expr(v)
+    row = e.row_of(x)
+    return (x, []) if row is None else (row[0], [row[1]])
 
 
 def _nested_reader(e, r, ones):
@@ -315,15 +381,15 @@ def _nested_reader(e, r, ones):
     def read(v, point):
         if rank(v) == 0 or v.id in ones:
             return _leaf(e, v, ones)
-        x = e.expr(v)
+        x, lead = _indexed(e, v)
         dims = v.shape.dims
-        index = []
+        index = list(lead)
         for j, d in enumerate(dims):
             k = r - len(dims) + j
             if d == 1:
                 index.append("0")
             elif d is None:
-                index.append("(%s if %s.shape[%d] != 1 else 0)" % (_shifted(k, point[k]), x, j))
+                index.append("(%s if %s.shape[%d] != 1 else 0)" % (_shifted(k, point[k]), x, j + len(lead)))
             else:
                 index.append(_shifted(k, point[k]))
         return "%s[%s]" % (x, ", ".join(index))

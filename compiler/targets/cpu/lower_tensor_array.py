@@ -140,12 +140,13 @@ def _write(e, ta, node, index, value, value_rank, placed=False):
     if value_rank:
         # The buffer is allocated by the first write (its capacity then always equals the
         # masks'), so "not allocated yet" is a size comparison, not a scan of the mask.
-        with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
-            e.line("%s = kernels.zeros((%s.shape[0],) + %s.shape, %s)" % (ta.buf, ta.written, value, NP_DTYPE[ta.dtype]))
+        if not ta.attrs.get("allocated"):
+            with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
+                e.line("%s = kernels.zeros((%s.shape[0],) + %s.shape, %s)" % (ta.buf, ta.written, value, NP_DTYPE[ta.dtype]))
         _fail(e, ta, node, "%s.shape[1:] != %s.shape" % (ta.buf, value), _incompatible_shape(value_rank),
               [i] + ["%s.shape[%d]" % (value, d) for d in range(value_rank)] +
               ["%s.shape[%d]" % (ta.buf, d + 1) for d in range(value_rank)])
-    else:
+    elif not ta.attrs.get("allocated"):
         with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
             e.line("%s = kernels.zeros(%s.shape[0], %s)" % (ta.buf, ta.written, NP_DTYPE[ta.dtype]))
     if ta.attrs.get("aggregate"):  # a gradient array: unwritten rows are zeros, so add
@@ -178,7 +179,8 @@ def _read(e, ta, node, index):
     i = e.assign("ta_i", "np.int64(%s)" % index)
     _fail(e, ta, node, "%s < 0 or %s >= %s" % (i, i, ta.size), _read_out_of_range, [i, ta.size])
     _fail(e, ta, node, "%s[%s]" % (ta.cleared, i), _read_cleared, [i])
-    if ta.attrs.get("aggregate") or not ta.attrs["static_shape"].is_fully_defined():
+    if (ta.attrs.get("aggregate") or not ta.attrs["static_shape"].is_fully_defined()) and \
+            not ta.attrs.get("allocated"):
         # An unwritten element reads as zeros once a write fixed the element shape. A
         # gradient array has a buffer as soon as its forward array has one, which a fully
         # known shape guarantees: there the check never fails, but it is made all the same,
@@ -199,22 +201,37 @@ def lower_write(e, node, ins):
     return [ta]
 
 
+def allocated(e, ta):
+    """`ta` with its buffer allocated now if it is not yet (its element shape is known):
+    a loop's reads and writes then need not allocate it (attrs["allocated"]; growing keeps
+    an allocated buffer allocated). A buffer assigned conditionally in a loop is a loop-
+    carried variable of Numba's: atomic reference-count operations every iteration. Zeros
+    either way: an unwritten element of a known shape reads as zeros."""
+    shape = ta.attrs["static_shape"]
+    if ta.attrs.get("allocated") or not shape.is_fully_defined():
+        return ta
+    with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
+        e.line("%s = kernels.zeros(%s, %s)" % (ta.buf, int_tuple(["%s.shape[0]" % ta.written] + shape.as_list()),
+                                               NP_DTYPE[ta.dtype]))
+    return TAExpr(*ta.parts(), ta.rank, ta.dtype, dict(ta.attrs, allocated=True))
+
+
 class TensorArrayRow:
     """The destination of a value its loop nest computes and the body then writes into a
     TensorArray (write_in_place): the row of the array's buffer at the write's index when
     the write will store it there (in range, neither written nor cleared, the buffer
     allocated with the value's shape), else the fresh array the write copies as usual."""
 
-    def __init__(self, e, ta, index, shape):
-        self.e, self.ta, self.index, self.shape = e, ta, index, shape
+    def __init__(self, ta, index, shape):
+        self.ta, self.index, self.shape = ta, index, shape
 
-    def __call__(self, fresh):
-        ta, i = self.e.expr(self.ta), self.e.expr(self.index)
+    def resolve(self, e, hint, fresh):
+        ta, i = e.expr(self.ta), e.expr(self.index)
         if ta.attrs.get("aggregate"):
-            return fresh
+            return e.assign(hint, fresh)
         fits = " and ".join("%s.shape[%d] == %d" % (ta.buf, d + 1, n) for d, n in enumerate(self.shape))
-        return "%s[%s] if %s >= 0 and %s < %s and %s < %s.shape[0] and not %s[%s] and not %s[%s] and %s else %s" % (
-            ta.buf, i, i, i, ta.size, i, ta.buf, ta.written, i, ta.cleared, i, fits, fresh)
+        return e.assign(hint, "%s[%s] if %s >= 0 and %s < %s and %s < %s.shape[0] and not %s[%s] and not %s[%s] and %s else %s" % (
+            ta.buf, i, i, i, ta.size, i, ta.buf, ta.written, i, ta.cleared, i, fits, fresh))
 
 
 def write_in_place(e, body):
@@ -233,7 +250,7 @@ def write_in_place(e, body):
         ta, index, value = node.inputs
         if ta.id in args and index.id in args and rank(value) > 0 and \
                 value.shape.is_fully_defined() and value not in e.destinations:
-            e.destinations[value] = TensorArrayRow(e, ta, index, value.shape.as_list())
+            e.destinations[value] = TensorArrayRow(ta, index, value.shape.as_list())
 
 
 @lowering("TensorArrayRead")
@@ -242,9 +259,10 @@ def lower_read(e, node, ins):
     i = _read(e, ta, node, ins[1])
     if ta.rank == 0:
         return [e.assign("ta_read", "%s(%s[%s])" % (NP_DTYPE[ta.dtype], ta.buf, i))]
-    with e.block("if %s.shape[0] == 0:" % ta.buf):
-        e.line("%s = kernels.zeros((%s.shape[0],) + %s.shape[1:], %s)" % (ta.buf, ta.written, ta.buf, NP_DTYPE[ta.dtype]))
-    return [e.assign("ta_read", "%s[%s]" % (ta.buf, i))]
+    if not ta.attrs.get("allocated"):
+        with e.block("if %s.shape[0] == 0:" % ta.buf):
+            e.line("%s = kernels.zeros((%s.shape[0],) + %s.shape[1:], %s)" % (ta.buf, ta.written, ta.buf, NP_DTYPE[ta.dtype]))
+    return [e.lazy("ta_read", "%s[%s]" % (ta.buf, i), (ta.buf, i))]
 
 
 @lowering("TensorArrayGather")
