@@ -1086,7 +1086,8 @@ def test_an_lstm_training_step_reads_saved_rows_in_place_and_allocates_less(inpu
     """The LSTM's training program: the backward loop reads each saved value's row where
     the stack holds it (no view, no begin array for the slice: Emitter.lazy), updates its
     state gradients in place (carried_in_place; without the input's gradient the product
-    by the weights is the h gradient, computed into its array), and neither loop allocates
+    by the weights is the h gradient, computed into its array), as the forward loop does
+    its c (saved as it enters the step), and neither loop allocates
     a TensorArray buffer in its body (lower_tensor_array.allocated). Gradients agree with
     the reference."""
     def build(tf):
@@ -1105,6 +1106,9 @@ def test_an_lstm_training_step_reads_saved_rows_in_place_and_allocates_less(inpu
     assert len(re.findall(r"= %s, i0, i1\]" % row, backward)) == 6  # six saved values read in their stacks
     assert "kernels.full((np.int64(1), )" not in backward
     assert "= (arg2).copy()" in src  # a state gradient, updated in place
+    # the forward loop's c too: saved as it enters the step, then overwritten by the cell
+    saved_c = re.search(r"\n\s*saved_\d+\[trips, r, r_2\] = (t_while_\d+)\[r, r_2\]", forward)
+    assert saved_c and forward.index("%s[i0, i1] = " % saved_c.group(1)) > saved_c.start()
     assert bool(re.search(r"kernels\.panel_product\(\w+, weight_t_panels, while_grad_\d, False\)", backward)) \
         != input_gradient
     for loop in loops:

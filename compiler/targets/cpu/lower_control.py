@@ -103,9 +103,15 @@ def lower_while(e, node, ins):
         (c,) = e.emit_function(cond, slots + list(cond_caps))
         with e.block("if not %s:" % c):
             e.line("break")
+        if saving:  # loop variables saved as they enter the step, before it may overwrite them
+            saved = list(zip(stacks, body.outputs[n:], final))
+            entering = [(buf, v, slots[body.args.index(v)], fixed) for buf, v, fixed in saved if v in body.args[:n]]
+            _save_rows(e, node, trips, entering)
         outs = e.emit_function(body, slots + list(body_caps))
         if saving:
-            _save_step(e, node, trips, stacks, body.outputs[n:], outs[n:], final)
+            _save_rows(e, node, trips, [(buf, v, x, fixed) for (buf, v, fixed), x in zip(saved, outs[n:])
+                                        if v not in body.args[:n]])
+            e.line("%s += 1" % trips)
         _store(e, slots, node.outputs, outs[:n])
     for plan, (stack, rows, touched) in deferred:
         e.line("%s = kernels.add_product_t(%s, %s, %s, %s)" % (slots[plan.index], slots[plan.index], stack, rows,
@@ -116,10 +122,10 @@ def lower_while(e, node, ins):
         e.assign("stacked", "%s[:%s]" % (b, trips)) for b in stacks]
 
 
-def _save_step(e, node, trips, stacks, values, exprs, final):
-    """Store this iteration's saved values (for the gradient) in row `trips` of their
-    stacks, growing those not allocated at their `final` size, and count the iteration."""
-    for buf, v, x, fixed in zip(stacks, values, exprs, final):
+def _save_rows(e, node, trips, items):
+    """Store saved values (for the gradient) in row `trips` of their stacks, growing those
+    not allocated at their final size; items: (stack, Value, expression, final)."""
+    for buf, v, x, fixed in items:
         in_place = v in e.placed and isinstance(e.destinations[v], _StackRow) and \
             e.destinations[v].stack == buf
         if fixed and in_place:
@@ -137,7 +143,6 @@ def _save_step(e, node, trips, stacks, values, exprs, final):
             _copy_row(e, v, buf, trips, x, fixed)
         else:
             e.line("%s = kernels.push_row(%s, %s, %s)" % (buf, buf, trips, x))
-    e.line("%s += 1" % trips)
 
 
 def _copy_row(e, v, buf, trips, x, fixed):
@@ -185,8 +190,10 @@ def carried_in_place(node, products=()):
     of an LSTM carries its state gradients so). Body output k is written by a loop nest
     (in_place_outputs), or by a product into an array it is given (`products`), in an
     array of arg k's shape and dtype; every other reader of arg k runs before that writer
-    and keeps no reference to it (LEAVE_NO_REFERENCE), nothing saves or passes on arg k,
-    and a loop nest writing it reads arg k only at the point it writes (read_points). The
+    and keeps no reference to it (LEAVE_NO_REFERENCE), no loop variable takes arg k as
+    its value (saving it is fine: lower_while saves the loop variables a gradient needs as
+    they enter the step), and a loop nest writing it reads arg k only at the point it
+    writes (read_points). The
     new value is no other loop variable's, and what else reads it keeps no reference to
     it. Such a variable gets an array of its own on entry (the initial value is the
     caller's). Returns {k: the node writing it}."""
@@ -203,9 +210,10 @@ def carried_in_place(node, products=()):
         if m is None or not v.shape.ndims or arg.shape.as_list() != v.shape.as_list() or arg.dtype != v.dtype:
             continue
         zero = {(0,) * v.shape.ndims}
-        if all(r is not None and (r is m and m not in products and read_points(m, arg) == zero or
-                                  r is not m and order[r.id] < order[m.id] and r.type in LEAVE_NO_REFERENCE)
-               for r in readers.get(arg.id, [])) and \
+        if arg not in body.outputs[:n] and \
+                all(r is None or r is m and m not in products and read_points(m, arg) == zero or
+                    r is not m and order[r.id] < order[m.id] and r.type in LEAVE_NO_REFERENCE
+                    for r in readers.get(arg.id, [])) and \
                 [j for j, w in enumerate(body.outputs[:n]) if w is v] == [k] and \
                 all(r is None or r.type in LEAVE_NO_REFERENCE for r in readers.get(v.id, [])):
             carried[k] = m
