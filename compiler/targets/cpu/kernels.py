@@ -497,9 +497,9 @@ def transpose(x, perm, out_shape):
 
     Explicit loops (an odometer over the outer axes, a strided run over the last) instead of
     np.transpose, whose generic implementation is a large part of every program's code. A
-    run with unit stride (dynamic_rnn's batch-major <-> time-major swaps) is copied between
-    views indexed from 0, which LLVM vectorizes (`out[o + j]` it did not, nor a slice
-    assignment fast): [100, 16, 128] took 145 microseconds, now 27, as NumPy's copy."""
+    run with unit stride (dynamic_rnn's batch-major <-> time-major swaps) is copied as a row
+    of a 2-D view, which LLVM vectorizes (`out[o + j]` it did not, nor a slice assignment
+    fast): [100, 16, 128] took 145 microseconds, now 27, as NumPy's copy."""
     src = np.ascontiguousarray(x).ravel()
     r = len(perm)
     out = np.empty(src.size, x.dtype)
@@ -519,11 +519,16 @@ def transpose(x, perm, out_shape):
     inner, inner_step = dims[r - 1], step[r - 1]
     idx = np.zeros(r, np.int64)
     base = 0
+    # runs of the last axis, as rows (a run starts at a multiple of its length when the
+    # last axis stays last): indexed, not viewed (a view per run cost two atomic
+    # reference-count operations)
+    runs_out = out.reshape((src.size // inner, inner))  # (inner > 0: src is not empty)
+    runs_src = src.reshape((src.size // inner, inner))
     for o in range(0, src.size, inner):
         if inner_step == 1:  # the last axis stays last: a contiguous run, copied vectorized
-            to, source = out[o:o + inner], src[base:base + inner]
+            ro, rs = o // inner, base // inner
             for j in range(inner):
-                to[j] = source[j]
+                runs_out[ro, j] = runs_src[rs, j]
         else:
             for j in range(inner):
                 out[o + j] = src[base + j * inner_step]
@@ -748,12 +753,12 @@ def _ld(a):
 # all by panels: 8 ms).
 PANEL_PRODUCTS = True
 # A one-row product with at most this many matrix elements is computed by
-# _row_times_matrix instead of BLAS (a batch-1 RNN step: h @ W).
+# row_times_matrix instead of BLAS (a batch-1 RNN step: h @ W).
 VECTOR_PRODUCT_MAX = 1 << 20
 
 
 @kernel_njit(cache=True)
-def _row_times_matrix(x, w, y, beta):
+def row_times_matrix(x, w, y, beta):
     """y[0] = x[0] @ w + beta * y[0] for one-row matrices x and y, as a sum of w's rows
     scaled by x, four at a time. OpenBLAS's sgemm with one row is slow (1x64 @ 64x256:
     0.66 us, this 0.59; 1x256 @ 256x1024: 29.7 us, this 11.6), and a batch-1 RNN step is
@@ -791,7 +796,7 @@ def gemm_into(a, b, c, trans_a, trans_b, beta):
                 c[i, j] = 0 if beta == 0 else c[i, j] * scale
         return
     if m == 1 and not trans_a and not trans_b and k * n <= VECTOR_PRODUCT_MAX:
-        _row_times_matrix(a, b, c, scale)
+        row_times_matrix(a, b, c, scale)
         return
     if PANEL_PRODUCTS:
         if beta != 0 and beta != 1:
@@ -944,34 +949,65 @@ def ta_scatter(buf, written, cleared, size, idx, values, dynamic, aggregate, err
     """Write values[j] to element idx[j] of a TensorArray (buf [capacity, *element shape],
     the written/cleared masks, size) for each j, with TF1's checks; a dynamic_size array
     doubles its capacity when written past its end, a gradient (aggregate) one adds.
-    Returns (buf, written, cleared, size): new arrays when it allocated or grew."""
-    if values.shape[0] != idx.size:
-        _ta_fail(err_i, err_f, base, idx.size, values.shape[0])
-    for j in range(idx.size):
+    Returns (buf, written, cleared, size): new arrays when it allocated or grew.
+
+    Growth and the first write's allocation happen before the writes (a failed check
+    fails the run, so no one sees the array half-written either way): arrays the loop
+    rebinds are loop-carried, and Numba's copies of them cost atomic reference-count
+    operations every iteration. Elements are rows of 2-D views, copied by index
+    (`buf[i] = values[j]` made two views and NumPy's assignment per element)."""
+    n = idx.size
+    if values.shape[0] != n:
+        _ta_fail(err_i, err_f, base, n, values.shape[0])
+    need = size
+    if dynamic:
+        for j in range(n):
+            need = max(need, np.int64(idx[j]) + 1)
+    start = size  # the size as each element is written (a dynamic array grows as it goes)
+    if need > size:
+        cap = max(need, 2 * written.shape[0])
+        written = grow_rows(written, cap)
+        cleared = grow_rows(cleared, cap)
+        if buf.shape[0] > 0:
+            buf = grow_rows(buf, cap)
+        size = need
+    if n > 0 and buf.shape[0] < written.shape[0]:  # the first write allocates
+        buf = np.zeros((written.shape[0],) + values.shape[1:], buf.dtype)
+    if n > 0 and buf.shape[1:] != values.shape[1:]:
+        i = np.int64(idx[0])  # the first element reports it, after its own checks
+        _scatter_checks(written, cleared, start, i, dynamic, aggregate, err_i, err_f, base)
+        _ta_fail_shapes(err_i, err_f, base + 4, i, values, buf)
+    vals = np.ascontiguousarray(values)
+    width = 1
+    for k in range(1, vals.ndim):  # (an element of a scalar array is one value)
+        width *= vals.shape[k]
+    src = vals.reshape((n, width))
+    dst = buf.reshape((buf.shape[0], width))
+    for j in range(n):
         i = np.int64(idx[j])
-        if i < 0:
-            _ta_fail(err_i, err_f, base + 1, i, size)
-        if i >= size:
-            if not dynamic:
-                _ta_fail(err_i, err_f, base + 2, i, size)
-            cap = max(i + 1, 2 * written.shape[0])
-            written = grow_rows(written, cap)
-            cleared = grow_rows(cleared, cap)
-            if buf.shape[0] > 0:
-                buf = grow_rows(buf, cap)
-            size = i + 1
-        if not aggregate and (written[i] or cleared[i]):
-            _ta_fail(err_i, err_f, base + 3, i, 0)
-        if buf.shape[0] < written.shape[0]:  # the first write allocates
-            buf = np.zeros((written.shape[0],) + values.shape[1:], buf.dtype)
-        if buf.shape[1:] != values.shape[1:]:
-            _ta_fail_shapes(err_i, err_f, base + 4, i, values, buf)
+        _scatter_checks(written, cleared, start, i, dynamic, aggregate, err_i, err_f, base)
+        if dynamic:
+            start = max(start, i + 1)
         if aggregate:
-            buf[i] += values[j]
+            for c in range(width):
+                dst[i, c] += src[j, c]
         else:
-            buf[i] = values[j]
+            for c in range(width):
+                dst[i, c] = src[j, c]
         written[i] = True
     return buf, written, cleared, size
+
+
+@kernel_njit(cache=True)
+def _scatter_checks(written, cleared, size, i, dynamic, aggregate, err_i, err_f, base):
+    """ta_scatter's checks of writing element i into an array of `size` elements (the
+    arrays grown already where a dynamic one may grow)."""
+    if i < 0:
+        _ta_fail(err_i, err_f, base + 1, i, size)
+    if i >= size and not dynamic:
+        _ta_fail(err_i, err_f, base + 2, i, size)
+    if not aggregate and (written[i] or cleared[i]):
+        _ta_fail(err_i, err_f, base + 3, i, 0)
 
 
 @kernel_njit(cache=True)

@@ -12,8 +12,9 @@ from rnngraph.primitives.control_flow import ragged_shape_error
 from ...plan_loops import (COPYING_READERS, assigned_in, iteration_axes, plan_deferred, plan_while,
                           static_trip_count, window_steps)
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
+from .kernels import VECTOR_PRODUCT_MAX
 from .lower_array import concat_checks, matmul_checks, transposed
-from .lower_fused import EpilogueProduct, in_place_outputs, lower_fused, product_epilogue, read_points
+from .lower_fused import EpilogueProduct, copy_row, in_place_outputs, lower_fused, product_epilogue, read_points
 from .lower_tensor_array import allocated, write_in_place
 from .panels import panel_width
 
@@ -95,10 +96,17 @@ def lower_while(e, node, ins):
         final = [rows is not None and v.shape.is_fully_defined() and not iteration_axes(v)
                  for v in body.outputs[n:]]  # a stack allocated at its final size never grows
         _save_in_place(e, body, body.outputs[n:], stacks, trips, final)
-    write_in_place(e, body)
-    for k in carried:
-        if body.outputs[k] not in e.destinations:
-            e.destinations[body.outputs[k]] = CarriedArray(slots[k])
+    # A small loop variable the body also writes into a TensorArray stays in its own array
+    # (the write copies it by a loop nest); a large one is computed in the array's row, and
+    # the loop variable is that row (rebound every step: a view and a few atomic
+    # reference-count operations, less than copying it).
+    for small in (True, False):
+        for k in carried:
+            v = body.outputs[k]
+            if v not in e.destinations and (v.shape.num_elements() <= CARRIED_COPY_MAX or not small):
+                e.destinations[v] = CarriedArray(slots[k])
+        if small:
+            write_in_place(e, body)
     with e.block("while True:"):
         (c,) = e.emit_function(cond, slots + list(cond_caps))
         with e.block("if not %s:" % c):
@@ -148,19 +156,15 @@ def _save_rows(e, node, trips, items):
 def _copy_row(e, v, buf, trips, x, fixed):
     """buf[trips] = x (x a name, or any scalar expression) by a loop nest: always for a
     stack at its final size (`fixed`), else where the stack has room for x, and push_row
-    (push_scalar) where it has not. A kernel call costs Numba about fifteen atomic
-    reference-count operations, a step's copy of a small state vector far less; and a
-    stack that the loop never reassigns is not a loop-carried variable, whose every
-    iteration costs a few more."""
+    (push_scalar) where it has not (lower_fused.copy_row: no kernel call); and a stack
+    that the loop never reassigns is not a loop-carried variable, whose every iteration
+    costs a few more atomic reference-count operations."""
     dims = v.shape.dims[:rank(v)]
     fits = "%s < %s.shape[0]" % (trips, buf) + (" and %s.shape[1:] == %s.shape" % (buf, x) if dims else "")
     with contextlib.ExitStack() as nest:
         if not fixed:
             nest.enter_context(e.block("if %s:" % fits))
-        index = [e.fresh("r") for _ in dims]
-        for k, (i, d) in enumerate(zip(index, dims)):
-            nest.enter_context(e.block("for %s in range(%s):" % (i, d if d is not None else "%s.shape[%d]" % (x, k))))
-        e.line("%s[%s] = %s" % (buf, ", ".join([trips] + index), "%s[%s]" % (x, ", ".join(index)) if dims else x))
+        copy_row(e, buf, trips, x, dims)
     if not fixed:
         with e.block("else:"):
             e.line("%s = kernels.%s(%s, %s, %s)" % (buf, "push_row" if dims else "push_scalar", buf, trips, x))
@@ -179,6 +183,11 @@ class _StackRow:
         return e.assign(hint, "%s[%s] if %s < %s.shape[0] else %s" % (
             self.stack, self.trips, self.trips, self.stack, fresh))
 
+
+# Elements of a loop variable below which it stays in its own array even where the body
+# writes it into a TensorArray (copying 1,024 floats takes about as long as the atomic
+# operations of rebinding the variable to the array's row).
+CARRIED_COPY_MAX = 1024
 
 # Readers that leave no reference to the array they read (their results are new arrays).
 LEAVE_NO_REFERENCE = COPYING_READERS | {"MatMul", "Concat", "TensorArrayWrite"}
@@ -349,6 +358,12 @@ def _windowed_projection(e, plan, p, outer_weight):
         if plan.in_place:
             if step_panels:
                 e.line("kernels.panel_product(%s, %s, %s, True)" % (h, h_panels, row))
+            elif _one_row(plan.rest) and plan.weight.shape.is_fully_defined() and \
+                    (plan.weight.shape.dims[0] - dx) * plan.weight.shape.dims[1] <= VECTOR_PRODUCT_MAX:
+                # called directly: no tuple of arguments (a call through the table builds
+                # one, six atomic reference-count operations per step)
+                e.line("kernels.row_times_matrix(%s, %s, %s, %s)" % (
+                    h, rest_of(w), row, e.literal(1, plan.matmul.outputs[0].dtype)))
             else:
                 e.line("kernels.gemm_into(%s, %s, %s, False, False, 1.0)" % (h, rest_of(w), row))
             return [row]
@@ -372,7 +387,7 @@ PANEL_PRODUCTS = True
 
 def _one_row(a):
     """Whether `a @ W` has one row (a batch-1 step): kernels.gemm_into multiplies it by
-    W as it is (kernels._row_times_matrix, 0.63 microseconds at 1x64 @ 64x256), faster than
+    W as it is (kernels.row_times_matrix, 0.63 microseconds at 1x64 @ 64x256), faster than
     a call into the panel product over W packed (1.0), so W is not packed for it."""
     return a.shape.ndims == 2 and a.shape.dims[0] == 1
 

@@ -5,6 +5,7 @@ vectorizes. A flat loop is used when every input is a scalar or has the output's
 (and no member shifts the index); otherwise nested loops index the inputs: at 0 along their
 size-1 axes (broadcasting), shifted by the begin of the Slices between them and the output.
 """
+import contextlib
 from collections import namedtuple
 
 import numpy as np
@@ -167,6 +168,17 @@ def read_points(node, leaf):
     if node.type in ELEMENTWISE and leaf.shape.as_list() == out.shape.as_list():
         return {(0,) * rank(out)}
     return None
+
+
+def copy_row(e, buf, row, x, dims):
+    """buf[row] = x by a loop nest over x's dims (None: x's size at run time); x a name,
+    or a scalar expression when dims is empty. No kernel call: a call costs Numba about
+    fifteen atomic reference-count operations, a small row's copy far less."""
+    index = [e.fresh("r") for _ in dims]
+    with contextlib.ExitStack() as nest:
+        for k, (i, d) in enumerate(zip(index, dims)):
+            nest.enter_context(e.block("for %s in range(%s):" % (i, d if d is not None else "%s.shape[%d]" % (x, k))))
+        e.line("%s[%s] = %s" % (buf, ", ".join([row] + index), "%s[%s]" % (x, ", ".join(index)) if dims else x))
 
 
 def emit_concat(e, node):

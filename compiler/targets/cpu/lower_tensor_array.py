@@ -6,7 +6,10 @@ A single read or write (mostly in a loop body) is emitted inline; a scatter or g
 unstack or stack, outside the loop) is one call of kernels.ta_scatter / ta_gather, which
 make the same checks: inline, their loops were a tenth of the test suite's generated code.
 """
+import contextlib
+
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
+from .lower_fused import copy_row
 
 
 def _ta_name(node):
@@ -125,9 +128,10 @@ def _fail(e, ta, node, cond, text, values=()):
     e.fail_if(cond, node, "InvalidArgumentError", _named(ta, text), list(values))
 
 
-def _write(e, ta, node, index, value, value_rank, placed=False):
+def _write(e, ta, node, index, value, value_rank, placed=False, dims=None):
     """Emit the checks and store of one element (index and value are expressions; `placed`:
-    the value's loop may have written it into its row already, write_in_place)."""
+    the value's loop may have written it into its row already, write_in_place; `dims`: the
+    value's static dims (None where unknown), for a copy by a loop nest, lower_fused.copy_row)."""
     i = e.assign("ta_i", "np.int64(%s)" % index)
     _fail(e, ta, node, "%s < 0" % i, _write_negative, [i, ta.size])
     with e.block("if %s >= %s:" % (i, ta.size)):
@@ -154,11 +158,15 @@ def _write(e, ta, node, index, value, value_rank, placed=False):
             e.line("kernels.add_index(%s, %s, %s)" % (ta.buf, i, value))
         else:
             e.line("%s[%s] += %s" % (ta.buf, i, value))
-    elif value_rank and placed:  # the value may already be the row (TensorArrayRow)
-        with e.block("if %s.ctypes.data != %s.ctypes.data + %s * %s.strides[0]:" % (value, ta.buf, i, ta.buf)):
-            e.line("kernels.set_index(%s, %s, %s)" % (ta.buf, i, value))
     elif value_rank:
-        e.line("kernels.set_index(%s, %s, %s)" % (ta.buf, i, value))
+        with contextlib.ExitStack() as nest:
+            if placed:  # the value may already be the row (TensorArrayRow)
+                nest.enter_context(e.block("if %s.ctypes.data != %s.ctypes.data + %s * %s.strides[0]:"
+                                           % (value, ta.buf, i, ta.buf)))
+            if dims is not None and value.isidentifier():
+                copy_row(e, ta.buf, i, value, dims)
+            else:
+                e.line("kernels.set_index(%s, %s, %s)" % (ta.buf, i, value))
     else:
         e.line("%s[%s] = %s" % (ta.buf, i, value))
     e.line("%s[%s] = True" % (ta.written, i))
@@ -197,7 +205,7 @@ def _read(e, ta, node, index):
 def lower_write(e, node, ins):
     ta, value = ins[0], node.inputs[2]
     placed = value in e.placed and isinstance(e.destinations.get(value), TensorArrayRow)
-    _write(e, ta, node, ins[1], ins[2], value.shape.ndims, placed)
+    _write(e, ta, node, ins[1], ins[2], value.shape.ndims, placed, value.shape.dims[:rank(value)])
     return [ta]
 
 
