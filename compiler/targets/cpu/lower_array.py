@@ -225,13 +225,15 @@ def _batch_shape(e, node):
 
 # --- shapes --------------------------------------------------------------------------------------
 def _reshaped(e, node, expr, dims):
-    """`expr` (node's first input) reshaped to `dims`; dropping a leading axis of size 1,
-    it is that input's row 0 (lazy: a loop nest reads the input itself)."""
+    """`expr` (node's first input) reshaped to `dims` (C-contiguous); dropping a leading
+    axis of size 1, it is that input's row 0, which a loop nest reads in the input itself
+    (lazy: made only if a line names it)."""
     x = node.inputs[0]
+    reshaped = "kernels.reshape(%s, %s)" % (expr, _tuple(dims))
     if x.shape.is_fully_defined() and rank(x) > 1 and x.shape.as_list()[0] == 1 and \
             [str(d) for d in x.shape.as_list()[1:]] == [str(d) for d in dims]:
-        return e.lazy(_out(node), "%s[0]" % expr, (expr, "0"))
-    return e.assign(_out(node), "kernels.reshape(%s, %s)" % (expr, _tuple(dims)))
+        return e.lazy(_out(node), reshaped, (expr, "0"))
+    return e.assign(_out(node), reshaped)
 
 
 @lowering("Reshape")
