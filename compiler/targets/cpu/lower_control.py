@@ -14,7 +14,8 @@ from ...plan_loops import (COPYING_READERS, assigned_in, iteration_axes, plan_de
 from .emitter import NP_DTYPE, TAExpr, int_tuple, lowering, rank
 from .kernels import VECTOR_PRODUCT_MAX
 from .lower_array import concat_checks, matmul_checks, transposed
-from .lower_fused import EpilogueProduct, copy_row, in_place_outputs, lower_fused, product_epilogue, read_points
+from .lower_fused import (EpilogueProduct, copy_row, in_place_outputs, lower_fused, product_epilogue, read_points,
+                          result_array)
 from .lower_tensor_array import allocated, write_in_place
 from .panels import panel_width
 
@@ -100,13 +101,9 @@ def lower_while(e, node, ins):
     # (the write copies it by a loop nest); a large one is computed in the array's row, and
     # the loop variable is that row (rebound every step: a view and a few atomic
     # reference-count operations, less than copying it).
-    for small in (True, False):
-        for k in carried:
-            v = body.outputs[k]
-            if v not in e.destinations and (v.shape.num_elements() <= CARRIED_COPY_MAX or not small):
-                e.destinations[v] = CarriedArray(slots[k])
-        if small:
-            write_in_place(e, body)
+    _carry_in_place(e, body, slots, [k for k in carried if body.outputs[k].shape.num_elements() <= CARRIED_COPY_MAX])
+    write_in_place(e, body)
+    _carry_in_place(e, body, slots, carried)
     with e.block("while True:"):
         (c,) = e.emit_function(cond, slots + list(cond_caps))
         with e.block("if not %s:" % c):
@@ -202,10 +199,9 @@ def carried_in_place(node, products=()):
     and keeps no reference to it (LEAVE_NO_REFERENCE), no loop variable takes arg k as
     its value (saving it is fine: lower_while saves the loop variables a gradient needs as
     they enter the step), and a loop nest writing it reads arg k only at the point it
-    writes (read_points). The
-    new value is no other loop variable's, and what else reads it keeps no reference to
-    it. Such a variable gets an array of its own on entry (the initial value is the
-    caller's). Returns {k: the node writing it}."""
+    writes (read_points). The new value is no other loop variable's, and what else reads
+    it keeps no reference to it. Such a variable gets an array of its own on entry (the
+    initial value is the caller's). Returns {k: the node writing it}."""
     n = node.attrs["n_vars"]
     body = node.bodies["body"]
     readers = body.readers()
@@ -229,9 +225,17 @@ def carried_in_place(node, products=()):
     return carried
 
 
+def _carry_in_place(e, body, slots, indices):
+    """Loop variables k in `indices` (carried_in_place) without a destination yet are
+    computed in their own arrays."""
+    for k in indices:
+        if body.outputs[k] not in e.destinations:
+            e.destinations[body.outputs[k]] = CarriedArray(slots[k])
+
+
 class CarriedArray:
-    """The destination of a loop variable's new value that its loop nest writes over the
-    variable's own array (plan_loops.carried_in_place): the slot's name."""
+    """The destination of a loop variable's new value computed over the variable's own
+    array (carried_in_place): the slot's name."""
 
     def __init__(self, slot):
         self.slot = slot
@@ -438,9 +442,7 @@ def _hoist_invariant_weights(e, body, body_caps, n):
             out = node.outputs[0]
             if packed is None or out not in e.destinations:
                 return [e.assign(out.name or "matmul", product % ins[0])]
-            e.placed.add(out)  # computed where it goes (CarriedArray, a row)
-            target = e.destinations[out].resolve(e, out.name or "matmul", "kernels.empty(%s, %s)" % (
-                int_tuple(out.shape.as_list()), NP_DTYPE[out.dtype]))
+            target = result_array(e, out, out.name or "matmul")  # where it goes (CarriedArray, a row)
             e.line("kernels.panel_product(%s, %s, %s, False)" % (ins[0], packed, target))
             return [target]
         e.overrides[mm] = emit

@@ -190,18 +190,13 @@ def emit_concat(e, node):
     r = rank(out)
     axis = node.attrs["axis"] % r
     result = result_array(e, out, out.name or "concat")
-    target = _target(e, result)
-    reader = _nested_reader(e, r, {})
+    targets, reader = [_target(e, result)], _nested_reader(e, r, {})
     offset = 0
     for x in node.inputs:
         dims = x.shape.as_list()
         header = ["for i%d in range(%d):" % (k, d) for k, d in enumerate(dims)]
-        for h in header:
-            e.line(h)
-            e.level += 1
-        index = ", ".join(_shifted(k, offset if k == axis else 0) for k in range(r))
-        e.line("%s%s] = %s" % (target, index, reader(x, (0,) * r)))
-        e.level -= len(header)
+        store = (0, x, tuple(offset if k == axis else 0 for k in range(r)))
+        _body(e, {}, reader, targets, [store], header, False, r)
         offset += dims[axis]
     return [result]
 

@@ -128,10 +128,12 @@ def _fail(e, ta, node, cond, text, values=()):
     e.fail_if(cond, node, "InvalidArgumentError", _named(ta, text), list(values))
 
 
-def _write(e, ta, node, index, value, value_rank, placed=False, dims=None):
-    """Emit the checks and store of one element (index and value are expressions; `placed`:
-    the value's loop may have written it into its row already, write_in_place; `dims`: the
-    value's static dims (None where unknown), for a copy by a loop nest, lower_fused.copy_row)."""
+def _write(e, ta, node, index, value, dims, placed=False):
+    """Emit the checks and store of one element (index and value are expressions; dims:
+    the value's static dims, None where unknown; `placed`: the value's loop may have
+    written it into its row already, write_in_place). A named value is copied by a loop
+    nest (lower_fused.copy_row)."""
+    value_rank = len(dims)
     i = e.assign("ta_i", "np.int64(%s)" % index)
     _fail(e, ta, node, "%s < 0" % i, _write_negative, [i, ta.size])
     with e.block("if %s >= %s:" % (i, ta.size)):
@@ -163,7 +165,7 @@ def _write(e, ta, node, index, value, value_rank, placed=False, dims=None):
             if placed:  # the value may already be the row (TensorArrayRow)
                 nest.enter_context(e.block("if %s.ctypes.data != %s.ctypes.data + %s * %s.strides[0]:"
                                            % (value, ta.buf, i, ta.buf)))
-            if dims is not None and value.isidentifier():
+            if value.isidentifier():
                 copy_row(e, ta.buf, i, value, dims)
             else:
                 e.line("kernels.set_index(%s, %s, %s)" % (ta.buf, i, value))
@@ -205,7 +207,7 @@ def _read(e, ta, node, index):
 def lower_write(e, node, ins):
     ta, value = ins[0], node.inputs[2]
     placed = value in e.placed and isinstance(e.destinations.get(value), TensorArrayRow)
-    _write(e, ta, node, ins[1], ins[2], value.shape.ndims, placed, value.shape.dims[:rank(value)])
+    _write(e, ta, node, ins[1], ins[2], value.shape.dims[:rank(value)], placed)
     return [ta]
 
 
@@ -334,5 +336,6 @@ def lower_split(e, node, ins):
               lambda v: "Expected sum of lengths to be equal to values.shape[0]")
     piece = e.assign("ta_piece", "%s[0] if %s.size else 0" % (lengths, lengths))
     with e.block("for j in range(%s.size):" % lengths):
-        _write(e, ta, node, "j", "%s[j * %s:(j + 1) * %s]" % (ins[1], piece, piece), node.inputs[1].shape.ndims)
+        _write(e, ta, node, "j", "%s[j * %s:(j + 1) * %s]" % (ins[1], piece, piece),
+               node.inputs[1].shape.dims[:rank(node.inputs[1])])
     return [ta]
