@@ -9,6 +9,7 @@ from rnngraph.ops.indexed_slices import IndexedSlices, IndexedSlicesValue
 class FetchPlan:
     def __init__(self, graph, fetches):
         self._structure = fetches
+        self._structure_is_leaf = not nest.is_sequence(fetches)
         self._leaves = []
         self.tensors = []
         self.ops = []
@@ -45,6 +46,8 @@ class FetchPlan:
 
     def build(self, tensor_values):
         """Results in the fetch structure: arrays for tensors, None for ops."""
+        if self._structure_is_leaf and not isinstance(self._leaves[0], tuple):
+            return tensor_values[0] if self.tensors else None
         by_tensor = dict(zip(self.tensors, tensor_values))
         flat = [IndexedSlicesValue(*(None if t is None else by_tensor[t] for t in el))
                 if isinstance(el, tuple) else by_tensor[el] if isinstance(el, Tensor) else None

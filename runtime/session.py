@@ -22,6 +22,7 @@ from rnngraph.framework.tensor_shape import TensorShape
 
 from .feeds import normalize_feeds
 from .fetches import FetchPlan
+from .run_signature import feeds_pass_unchanged, run_signature
 from .state import SessionState
 from .allocator import keep_freed_memory, keep_interpreter_memory
 from .threads import use_threads
@@ -84,6 +85,7 @@ class Session:
         self.config = config if config is not None else ConfigProto()
         self._state = SessionState()
         self._executables = {}
+        self._prepared = {}  # run_signature -> (FetchPlan, executable)
         self._compile_lock = threading.Lock()
         self._closed = False
         self._context_stack = []
@@ -102,14 +104,22 @@ class Session:
         """Evaluate `fetches` (a Tensor, Operation, name, or nested list/tuple/dict/
         namedtuple of them) with `feed_dict` values substituted; returns the same structure."""
         self._check_open()
-        plan = FetchPlan(self.graph, fetches)
-        feeds = normalize_feeds(self.graph, feed_dict)
-        executable = self._executable(plan, feeds)
+        signature = run_signature(fetches, feed_dict)
+        prepared = self._prepared.get(signature) if signature is not None else None
+        if prepared is None:
+            plan = FetchPlan(self.graph, fetches)
+            feeds = normalize_feeds(self.graph, feed_dict)
+            executable = self._executable(plan, feeds)
+            if signature is not None and feeds_pass_unchanged(feed_dict, feeds):
+                self._prepared[signature] = plan, executable
+            feed_values = [v for _, v in feeds]
+        else:  # the same call as before: its feeds were checked then (run_signature.py)
+            plan, executable = prepared
+            feed_values = list(feed_dict.values()) if feed_dict else []
         if self.target != "reference":
             use_threads(self.config.intra_op_parallelism_threads)
             keep_freed_memory(executable.peak_bytes)
-        values = executable.run([v for _, v in feeds], self._state)
-        return plan.build(values)
+        return plan.build(executable.run(feed_values, self._state))
 
     def lower(self, fetches, feed_dict=None):
         """The Lowered program `run(fetches, feed_dict)` would execute (nothing runs)."""
@@ -164,6 +174,7 @@ class Session:
         self._closed = True
         self._state.variables.clear()
         self._executables.clear()
+        self._prepared.clear()
 
     def as_default(self):
         return session_context.default_session(self)

@@ -165,6 +165,44 @@ def test_executable_cached_per_feed_signature(sess, xy):
     assert len(sess._executables) == 2
 
 
+def test_a_repeated_call_skips_resolving_and_checking_but_not_a_changed_one(sess, xy, monkeypatch):
+    """run_signature: the same fetch objects, feed tensors, shapes and dtypes reuse the
+    checked plan; anything else (another shape or dtype, a list fetch, names, a value
+    that needed converting) goes through the checks again."""
+    import runtime.session as session_module
+    x, y = xy
+    checked = []
+    real = session_module.normalize_feeds
+    monkeypatch.setattr(session_module, "normalize_feeds",
+                        lambda graph, feeds: checked.append(1) or real(graph, feeds))
+    v = np.arange(6, dtype=np.float32).reshape(2, 3)
+    for k in range(3):
+        np.testing.assert_array_equal(sess.run(y, {x: v + k}), (v + k).sum(1) * 2)
+    assert len(checked) == 1
+    # a non-contiguous or read-only array of the same shape and dtype is passed correctly
+    w = np.arange(12, dtype=np.float32).reshape(2, 6)[:, ::2]
+    w.flags.writeable = False
+    np.testing.assert_array_equal(sess.run(y, {x: w}), w.sum(1) * 2)
+    assert len(checked) == 1
+    # float64 is converted every time (its signature is never cached)
+    for _ in range(2):
+        np.testing.assert_array_equal(sess.run(y, {x: v.astype(np.float64)}), v.sum(1) * 2)
+    assert len(checked) == 3
+    # another shape is checked: a bad one is still TF1's error
+    with pytest.raises(ValueError, match="shape"):
+        sess.run(y, {x: np.zeros((2, 4), np.float32)})
+    # a list of fetches, an op, a name
+    a, b = sess.run([y, x], {x: v})
+    np.testing.assert_array_equal(a, v.sum(1) * 2)
+    np.testing.assert_array_equal(b, v)
+    assert sess.run(y.op, {x: v}) is None and sess.run(y.op, {x: v}) is None
+    np.testing.assert_array_equal(sess.run("y:0", {x: v}), v.sum(1) * 2)
+    # results are the caller's own arrays on the cached path too
+    first = sess.run(y, {x: v})
+    first[:] = -1
+    np.testing.assert_array_equal(sess.run(y, {x: v}), v.sum(1) * 2)
+
+
 def test_lower_shows_specialized_program(sess, xy):
     x, y = xy
     low = sess.lower(y, {x: np.zeros((4, 3))})

@@ -81,8 +81,7 @@ class Tensor:
 
     __str__ = __repr__
 
-    def __hash__(self):
-        return id(self)
+    __hash__ = object.__hash__  # identity, as __eq__ (C-level: tensors key many dicts)
 
     def __eq__(self, other):
         # TF1 graph tensors compare by identity (use tf.equal for elementwise equality).
@@ -173,8 +172,7 @@ class Operation:
         lines += ["attr { %s: %r }" % (k, v) for k, v in sorted(self.attrs.items())]
         return "\n".join(lines)
 
-    def __hash__(self):
-        return id(self)
+    __hash__ = object.__hash__  # identity, as __eq__ (C-level: ops key many dicts)
 
     def __eq__(self, other):
         return self is other

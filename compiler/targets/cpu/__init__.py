@@ -81,6 +81,16 @@ def _writable(array):
     return array if array.flags.writeable else array.copy()
 
 
+def _feed_argument(value):
+    """A fed value as the program takes it: a scalar, or a writable C-contiguous array (as
+    most feeds already are: those pass as they are)."""
+    if type(value) is np.ndarray and value.ndim:
+        flags = value.flags
+        if flags.c_contiguous and flags.writeable:
+            return value
+    return np.asarray(value)[()] if np.ndim(value) == 0 else _writable(np.ascontiguousarray(value))
+
+
 # The random-op counters of a program without random ops (never written; a new empty
 # array per run cost half a microsecond).
 _NO_RANDOM_OPS = np.zeros((0, 3), np.int64)
@@ -98,7 +108,9 @@ class CpuExecutable:
         self._callees = [text for _, text in e.modules]
         self._function, self.path = cache.load(self._source, callees=self._callees)
         self._consts = [_writable(c) for _, c in e.const_args]
-        self._var_ops = list(e.var_ops)
+        # (op, dtype, static shape) of each variable the program reads or writes
+        self._var_specs = [(op, op.attrs["dtype"].np, tuple(op.attrs["shape"].as_list()))
+                           for op in e.var_ops]
         self._rng_ops = list(e.rng_ops)
         self._checks = list(e.checks)
         self._out_specs = [v.spec for v in fn.outputs]
@@ -118,8 +130,7 @@ class CpuExecutable:
                                               for text in self._callees])
 
     def run(self, feed_values, state):
-        feeds = [np.asarray(v)[()] if np.ndim(v) == 0 else _writable(np.ascontiguousarray(v))
-                 for v in feed_values]
+        feeds = [_feed_argument(v) for v in feed_values]
         bufs, init = self._variable_buffers(state)
         rng = np.array([list(state.random_key(op)) + [state.random_calls(op)] for op in self._rng_ops],
                        dtype=np.int64).reshape(-1, 3) if self._rng_ops else _NO_RANDOM_OPS
@@ -211,28 +222,28 @@ class CpuExecutable:
         self._entry = self._function.overloads[signature].entry_point
 
     def _variable_buffers(self, state):
-        bufs, init = [], np.zeros(max(len(self._var_ops), 1), np.bool_)
-        for k, op in enumerate(self._var_ops):
+        bufs, init = [], np.zeros(max(len(self._var_specs), 1), np.bool_)
+        for k, (op, dtype, shape) in enumerate(self._var_specs):
             value = state.variables.get(op)
             if value is None:
-                value = np.zeros([d or 0 for d in op.attrs["shape"].as_list()], op.attrs["dtype"].np)
+                value = np.zeros([d or 0 for d in shape], dtype)
             else:
                 init[k] = True
-                if not (value.flags.c_contiguous and value.flags.writeable) or \
-                        value.dtype != op.attrs["dtype"].np:
+                flags = value.flags
+                if not (flags.c_contiguous and flags.writeable) or value.dtype != dtype:
                     # one argument type per variable, as for feeds and constants (a value
                     # assigned from a constant is read-only)
-                    value = _writable(np.ascontiguousarray(value, dtype=op.attrs["dtype"].np))
+                    value = _writable(np.ascontiguousarray(value, dtype=dtype))
                     state.variables.set(op, value)
             bufs.append(value.reshape(1) if value.ndim == 0 else value)
         return bufs, init
 
     def _store_state(self, state, bufs, init, rng):
-        for k, op in enumerate(self._var_ops):
+        for k, (op, _, shape) in enumerate(self._var_specs):
             if init[k]:
                 buf = bufs[k]
-                if k not in self._rebound and buf.shape != tuple(op.attrs["shape"].as_list()):
-                    buf = buf.reshape(op.attrs["shape"].as_list())  # a scalar's 1-element view
+                if buf.shape != shape and k not in self._rebound:
+                    buf = buf.reshape(shape)  # a scalar's 1-element view
                 state.variables.set(op, buf)
         for op, row in zip(self._rng_ops, rng):
             state.set_random_calls(op, int(row[2]))
