@@ -167,10 +167,12 @@ def test_large_groups_run_on_numbas_threads():
 @pytest.mark.parametrize("name", ["tanh_f32", "sigmoid_f32"])
 def test_loops_over_float32_tanh_and_sigmoid_are_vectorized(name):
     """The LSTM cell's loops call these for every gate: a loop over them must compile to
-    packed (SIMD) divisions, not one element at a time (about 10x slower), and agree with
-    NumPy, NaN included."""
+    packed (SIMD) divisions and fused multiply-adds, not one element at a time (about 10x
+    slower), agree with NumPy, NaN included, and saturate exactly (tanh at +-1, sigmoid at
+    0 and 1: Eigen's clamp for FMA, not the one without, which gives 0.99999976)."""
     import re
 
+    import llvmlite.binding as llvm
     from numba import njit
 
     from compiler.targets.cpu import kernels
@@ -188,7 +190,15 @@ def test_loops_over_float32_tanh_and_sigmoid_are_vectorized(name):
     if name == "sigmoid_f32":
         expected = 0.5 * np.tanh(0.5 * x.astype(np.float64)) + 0.5
     np.testing.assert_allclose(out, expected, rtol=1e-6, atol=3e-7)
-    assert re.search(r"\bv?divps\b", apply.inspect_asm(apply.signatures[0]))
+    big = np.array([8.0, 9.5, 40.0, 1e30, np.inf], np.float32)
+    ends = np.empty_like(big)
+    for sign, end in ((1, 1.0), (-1, -1.0 if name == "tanh_f32" else 0.0)):
+        apply(sign * big * (2 if name == "sigmoid_f32" else 1), ends)
+        assert (ends == end).all(), ends
+    asm = apply.inspect_asm(apply.signatures[0])
+    assert re.search(r"\bv?divps\b", asm)
+    if "+fma" in llvm.get_host_cpu_features().flatten():
+        assert "vfmadd" in asm or "vfmsub" in asm or "vfnmadd" in asm
 
 
 def test_constants_of_one_value_are_read_as_literals():
