@@ -8,7 +8,9 @@ from rnngraph.ops.indexed_slices import IndexedSlices, IndexedSlicesValue
 
 class FetchPlan:
     def __init__(self, graph, fetches):
-        self._structure = fetches
+        # a plain list is copied: a session reuses a plan for the same list of fetches
+        # (run_signature.py), and the caller may change theirs afterwards
+        self._structure = list(fetches) if type(fetches) is list else fetches
         self._structure_is_leaf = not nest.is_sequence(fetches)
         self._leaves = []
         self.tensors = []

@@ -192,9 +192,12 @@ def test_a_repeated_call_skips_resolving_and_checking_but_not_a_changed_one(sess
     with pytest.raises(ValueError, match="shape"):
         sess.run(y, {x: np.zeros((2, 4), np.float32)})
     # a list of fetches, an op, a name
-    a, b = sess.run([y, x], {x: v})
+    fetches = [y, x]
+    a, b = sess.run(fetches, {x: v})
     np.testing.assert_array_equal(a, v.sum(1) * 2)
     np.testing.assert_array_equal(b, v)
+    fetches.append(y)  # the caller's list changes; a call with its old contents still works
+    assert len(sess.run([y, x], {x: v})) == 2 and len(sess.run(fetches, {x: v})) == 3
     assert sess.run(y.op, {x: v}) is None and sess.run(y.op, {x: v}) is None
     np.testing.assert_array_equal(sess.run("y:0", {x: v}), v.sum(1) * 2)
     # results are the caller's own arrays on the cached path too
