@@ -8,15 +8,16 @@ B, each its own session and compiled program, then times them in alternating rou
 (A B, B A, ...) and prints each round's median and the A/B ratio per round. This shared
 machine's speed drifts by 1.2-2x over minutes, so two processes timed one after the
 other, or one benchmark run against another, cannot show a 3% difference; adjacent rounds
-in one process can (an A/A run gives ratios within 1%). Only a switch read while the
-program is generated or compiled can be compared this way (the generated source differs,
-so each session compiles its own program); run it both ways round to see any order
-effect. The values are Python expressions.
+in one process can. Only a switch read while the program is generated or compiled can be
+compared this way (the generated source differs, so each session compiles its own
+program); run it both ways round, and run A against A first: at the small and medium sizes
+an A/A run stays within 1%, but at the tiny size two sessions of the same program differed
+by up to 20% (which one depended on the run: where their arrays lie in memory, not the
+code), so tiny cannot be compared this way. The values are Python expressions.
 """
 import argparse
 import importlib
 import statistics
-import time
 
 import lstm
 
@@ -42,15 +43,12 @@ def main():
         for _ in range(3):
             runs[label]()
     medians = {"A": [], "B": []}
-    for r in range(args.rounds):
-        for label in ("A", "B") if r % 2 == 0 else ("B", "A"):
-            time.sleep(lstm.SETTLE_S)
-            times = []
-            for _ in range(args.reps):
-                t = time.perf_counter()
-                runs[label]()
-                times.append(time.perf_counter() - t)
-            medians[label].append(statistics.median(times) * 1e3)
+    for r in range(args.rounds):  # one round of lstm.time_interleaved each, A B then B A
+        order = ("A", "B") if r % 2 == 0 else ("B", "A")
+        timed, _ = lstm.time_interleaved({label: runs[label] for label in order}, 0, warmup=1,
+                                         rounds=1, min_reps=args.reps, max_reps=args.reps)
+        for label in order:
+            medians[label].append(timed[label]["median_ms"])
     for label, value in (("A", args.a), ("B", args.b)):
         print("%s (%s = %s) ms: %s" % (label, args.name, value,
                                         " ".join("%.3f" % m for m in medians[label])))

@@ -11,7 +11,6 @@ class FetchPlan:
         # a plain list is copied: a session reuses a plan for the same list of fetches
         # (run_signature.py), and the caller may change theirs afterwards
         self._structure = list(fetches) if type(fetches) is list else fetches
-        self._structure_is_leaf = not nest.is_sequence(fetches)
         self._leaves = []
         self.tensors = []
         self.ops = []
@@ -30,6 +29,8 @@ class FetchPlan:
                 elif isinstance(part, Operation) and part not in seen_o:
                     seen_o.add(part)
                     self.ops.append(part)
+        # one Tensor or Operation fetched: build() returns its result as it is
+        self._single = not nest.is_sequence(fetches) and not isinstance(self._leaves[0], tuple)
 
     @staticmethod
     def _resolve(graph, leaf):
@@ -48,7 +49,7 @@ class FetchPlan:
 
     def build(self, tensor_values):
         """Results in the fetch structure: arrays for tensors, None for ops."""
-        if self._structure_is_leaf and not isinstance(self._leaves[0], tuple):
+        if self._single:
             return tensor_values[0] if self.tensors else None
         by_tensor = dict(zip(self.tensors, tensor_values))
         flat = [IndexedSlicesValue(*(None if t is None else by_tensor[t] for t in el))
