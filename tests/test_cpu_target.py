@@ -657,7 +657,7 @@ def _static_rnn_gradient_case(tf, steps=3):
 def test_kernels_are_compiled_once_whatever_constants_a_program_passes():
     """kernel_jit: the check ids, flags and shapes programs pass to kernels as constants are
     typed by their plain types, so no kernel is compiled per constant: two programs that
-    number their checks differently call the same compiled ta_scatter and ta_gather."""
+    number their checks differently call the same compiled ta_scatter_adopting and ta_gather."""
     from compiler.targets.cpu import kernels, panels
     from compiler.targets.cpu.kernel_jit import KernelDispatcher
     for n_checks in (0, 3):
@@ -672,9 +672,10 @@ def test_kernels_are_compiled_once_whatever_constants_a_program_passes():
             with tf.Session("cpu", graph=graph) as sess:
                 sess.run(tf.global_variables_initializer())
                 sess.run(out, {x: np.ones((2, 4, 3), np.float32)})
-                assert _kernel_calls(sess.lower(out, {x: np.ones((2, 4, 3))}).compile().source(), "ta_scatter")
+                source = sess.lower(out, {x: np.ones((2, 4, 3))}).compile().source()
+                assert _kernel_calls(source, "ta_scatter_adopting")  # (which calls ta_scatter)
     dispatchers = [d for m in (kernels, panels) for d in vars(m).values() if isinstance(d, KernelDispatcher)]
-    assert kernels.ta_scatter in dispatchers and kernels.ta_gather.signatures
+    assert kernels.ta_scatter_adopting in dispatchers and kernels.ta_gather.signatures
     literal = [(d.py_func.__name__, str(sig)) for d in dispatchers for sig in d.signatures
                if "Literal" in str(sig)]
     assert not literal, literal
@@ -896,6 +897,22 @@ def test_one_row_products(k, n, dtype):
         return {"aw": tf.matmul(a, w), "aw_plus": tf.matmul(a, w) + tf.matmul(a * 2.0, w)}, {
             a: rng.randn(1, k), w: rng.randn(k, n)}
     assert_same(run_on("reference", build), run_on("cpu", build))
+
+
+@pytest.mark.parametrize("shape, perm", [((64, 48, 50), (1, 0, 2)), ((64, 48, 50), (2, 1, 0)),
+                                         ((64, 48, 50), (0, 2, 1)), ((8, 6, 40, 70), (2, 0, 3, 1)),
+                                         ((2, 70000), (1, 0)), ((140000, 1), (1, 0)), ((5, 7, 3), (1, 0, 2))])
+def test_transposes_copy_the_same_on_numbas_threads_and_on_one(shape, perm):
+    """kernels.transpose splits a large copy (TRANSPOSE_THREADED_MIN elements) into ranges
+    of runs, each started from its own index: the same array as NumPy's transpose, also for
+    runs with a stride, fewer runs than parts and a small array (always one thread)."""
+    from compiler.targets.cpu import kernels
+    x = np.arange(np.prod(shape), dtype=np.float32).reshape(shape)
+    expected = np.ascontiguousarray(x.transpose(perm))
+    for threaded in (True, False):
+        got = kernels.transpose(x, perm, expected.shape, threaded)
+        assert got.flags.c_contiguous
+        np.testing.assert_array_equal(got, expected)
 
 
 def test_large_results_never_alias_feeds_variables_constants_or_each_other():

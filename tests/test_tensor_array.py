@@ -177,3 +177,52 @@ def test_scatter_and_gather_errors_and_growth(sess):
         sess.run(unknown.gather(tf.zeros([0], tf.int32)))
     written_unknown = tf.TensorArray(tf.float32, size=2, element_shape=tf.TensorShape(None)).write(0, x)
     assert sess.run(written_unknown.gather(tf.zeros([0], tf.int32)), {x: [1.0, 2.0]}).shape == (0, 2)
+
+
+def test_a_scatter_into_a_new_array_of_a_transposed_value(sess, default_target):
+    """The cpu target lets a new array of a known element shape adopt a transposed value
+    that only its scatter reads, when the scatter writes every element in order
+    (lower_tensor_array.adopting_scatters; dynamic_rnn's inputs); any other scatter of such
+    a value allocates zeros and copies, with TF1's checks, and a value read elsewhere is
+    never adopted."""
+    x = tf.placeholder(tf.float32, [2, None])
+    idx = tf.placeholder(tf.int32, [None])
+    data = np.arange(6, dtype=np.float32).reshape(2, 3)
+
+    def scatter(indices, size=3, shape=(2,)):
+        ta = tf.TensorArray(tf.float32, size=size, element_shape=shape, clear_after_read=False)
+        return ta.scatter(indices, tf.transpose(x))
+    whole = scatter(tf.range(3))
+    loop_total = tf.while_loop(lambda i, acc: i < 3, lambda i, acc: (i + 1, acc + whole.read(i)),
+                               [0, tf.zeros([2])])[1]
+    got = sess.run([whole.stack(), whole.read(2), loop_total], {x: data})
+    np.testing.assert_array_equal(got[0], data.T)
+    np.testing.assert_array_equal(got[1], data.T[2])
+    np.testing.assert_array_equal(got[2], data.T.sum(0))
+    if default_target == "cpu":
+        source = sess.lower(whole.stack(), {x: data}).compile().source()
+        assert "kernels.ta_scatter_adopting" in source
+    # fewer elements than the size (the rest reads as zeros), another order, growth
+    np.testing.assert_array_equal(sess.run(scatter(idx, size=4).stack(), {x: data, idx: [0, 1, 2]}),
+                                  np.vstack([data.T, [[0, 0]]]))
+    np.testing.assert_array_equal(sess.run(scatter(idx).stack(), {x: data, idx: [2, 0, 1]}),
+                                  data.T[[1, 2, 0]])
+    grown = tf.TensorArray(tf.float32, size=1, dynamic_size=True, element_shape=[2]).scatter(
+        tf.range(3), tf.transpose(x))
+    np.testing.assert_array_equal(sess.run(grown.stack(), {x: data}), data.T)
+    with pytest.raises(errors.InvalidArgumentError, match="index 1 because it has already been written"):
+        sess.run(scatter(idx).stack(), {x: data, idx: [1, 1, 0]})
+    with pytest.raises(errors.InvalidArgumentError, match=r"len\(indices\) == values.shape\[0\], but saw: 2 vs. 3"):
+        sess.run(scatter(idx).stack(), {x: data, idx: [0, 1]})
+    any_shape = tf.placeholder(tf.float32, [None, None])
+    mismatched = tf.TensorArray(tf.float32, size=3, element_shape=[2]).scatter(
+        tf.range(3), tf.transpose(any_shape))
+    with pytest.raises(errors.InvalidArgumentError, match=r"index 0 because the value shape is \[4\] which is "
+                       r"incompatible with the TensorArray's inferred element shape: \[2\]"):
+        sess.run(mismatched.stack(), {any_shape: np.zeros((4, 3), np.float32)})
+    # the transposed value also fetched: not adopted, and the two results are separate arrays
+    shared = tf.transpose(x)
+    also_read = tf.TensorArray(tf.float32, size=3, element_shape=[2]).scatter(tf.range(3), shared)
+    stacked, value = sess.run([also_read.stack(), shared], {x: data})
+    stacked[0, 0] = 100.0
+    np.testing.assert_array_equal(value, data.T)

@@ -32,6 +32,7 @@ def generate(lowered):
     for v in fn.args:
         feed_names.append(e.fresh("feed_" + (v.name or "x")))
     _check_read_only_variables(e, fn)
+    e.adopting = lower_tensor_array.adopting_scatters(fn)
     outs = e.emit_function(fn, feed_names)
     results = []
     for v, x in zip(fn.outputs, outs):

@@ -92,6 +92,7 @@ class Emitter:
         self.skipped = set()        # nodes whose value a planned rewrite made unnecessary
         self.destinations = {}      # Value -> array expression its loop nest writes it into
         self.placed = set()         # Values written into their destination
+        self.adopting = set()       # scatters that may adopt their values, with their arrays' TensorArrayNew
         self.verified = set()       # variables known initialized from here on (checked at entry or in straight-line code)
         self.globals = {}           # module-level scalar constants: name -> defining expression
         self.prologue = {}          # outlined: constant arrays made on entry: definition -> name

@@ -10,6 +10,7 @@ from rnngraph.primitives.common import shape_str
 
 from .emitter import NP_DTYPE, int_tuple, lowering, rank, shape_expr
 from .lower_fused import emit_concat, in_place_outputs
+from .panels import THREADED
 
 
 def _out(node):
@@ -28,9 +29,10 @@ def _dims(e, value, expr):
 
 def transposed(expr, perm):
     """Expression for a C-contiguous copy of array `expr` with axes permuted by `perm`
-    (expr should be a name: its shape is read once per output axis)."""
-    return "kernels.transpose(%s, %s, %s)" % (
-        expr, _tuple(perm), _tuple("%s.shape[%d]" % (expr, p) for p in perm))
+    (expr should be a name: its shape is read once per output axis); a large one is
+    copied on Numba's threads where the threading layer allows."""
+    return "kernels.transpose(%s, %s, %s, %s)" % (
+        expr, _tuple(perm), _tuple("%s.shape[%d]" % (expr, p) for p in perm), THREADED)
 
 
 def _static_ints(value, what, node):

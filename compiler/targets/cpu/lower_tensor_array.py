@@ -32,7 +32,9 @@ def lower_new(e, node, ins):
     size = e.assign("ta_n", "np.int64(%s)" % ins[0])
     e.fail_if("%s < 0" % size, node, "InvalidArgumentError",
               lambda v: "TensorArray size must be >= 0, got %d" % v[0], [size])
-    if shape.is_fully_defined():
+    if node in e.adopting:  # its scatter allocates it or adopts its values (adopting_scatters)
+        buf = e.assign("ta_buf", "kernels.zeros(%s, %s)" % (int_tuple([0] + shape.dims), dt))
+    elif shape.is_fully_defined():
         buf = e.assign("ta_buf", "kernels.zeros(%s, %s)" % (int_tuple([size] + shape.dims), dt))
     else:
         buf = e.assign("ta_buf", "kernels.zeros(%s, %s)" % (int_tuple([0] * (1 + (shape.ndims or 0))), dt))
@@ -288,11 +290,45 @@ def lower_gather(e, node, ins):
     return [rows]
 
 
+# Ops whose lowering always makes a new array of their own (kernels.transpose copies).
+_FRESH_PRODUCERS = ("Transpose",)
+
+
+def adopting_scatters(fn):
+    """The TensorArrayScatter nodes of `fn` (not of its bodies) whose array comes straight
+    from a TensorArrayNew of a fully known element shape and whose values are a new array
+    of the array's dtype (a Transpose's: dynamic_rnn's time-major inputs), neither read by
+    anything else; with their TensorArrayNew nodes. Such an array's buffer is left
+    unallocated and the scatter (kernels.ta_scatter_adopting) makes the values the buffer
+    when it writes every element in order: the large LSTM's inputs were zeroed and copied,
+    13 MB each, on one thread before the loop."""
+    readers = fn.readers()
+    chosen = set()
+    for node in fn.nodes:
+        if node.type != "TensorArrayScatter":
+            continue
+        ta, values = node.inputs[0], node.inputs[2]
+        new = ta.node
+        if new is not None and new.type == "TensorArrayNew" and readers.get(ta.id) == [node] and \
+                values.node is not None and values.node.type in _FRESH_PRODUCERS and \
+                readers.get(values.id) == [node] and values.dtype == new.attrs["dtype"] and \
+                _element_rank(new).is_fully_defined():
+            chosen.update((node, new))
+    return chosen
+
+
 @lowering("TensorArrayScatter")
 def lower_scatter(e, node, ins):
-    """kernels.ta_scatter: each element's checks and store (a gradient array adds)."""
+    """kernels.ta_scatter: each element's checks and store (a gradient array adds); into
+    a new array that may adopt its values, kernels.ta_scatter_adopting (the same checks),
+    after which the buffer is allocated."""
     ta = ins[0]
     base = e.kernel_checks(node, _scatter_checks(ta, (node.inputs[2].shape.ndims or 1) - 1))
+    if node in e.adopting:
+        e.line("%s = kernels.ta_scatter_adopting(%s, kernels.flat(%s), %s, %s, err_i, err_f, %s)" % (
+            ", ".join(ta.parts()), ", ".join(ta.parts()), ins[1], ins[2], bool(ta.attrs.get("dynamic_size")),
+            base))
+        return [TAExpr(*ta.parts(), ta.rank, ta.dtype, dict(ta.attrs, allocated=True))]
     e.line("%s = kernels.ta_scatter(%s, kernels.flat(%s), %s, %s, %s, err_i, err_f, %s)" % (
         ", ".join(ta.parts()), ", ".join(ta.parts()), ins[1], ins[2], bool(ta.attrs.get("dynamic_size")),
         bool(ta.attrs.get("aggregate")), base))

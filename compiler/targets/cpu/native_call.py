@@ -48,7 +48,7 @@ LARGE_KERNELS = (
     "add_index", "add_into_panel_rows", "add_product_t", "assign", "concat", "gather_mid",
     "gemm_into", "matmul", "pack_panels", "panel_matmul", "project_window_panels", "push_row",
     "push_scalar", "reverse_sequence_2d", "segment_sum", "set_index", "sum_cols",
-    "sum_to_shape", "ta_gather", "ta_scatter", "tile_mid", "transpose")
+    "sum_to_shape", "ta_gather", "ta_scatter", "ta_scatter_adopting", "tile_mid", "transpose")
 _LARGE_CALL = re.compile(r"\bkernels\.(%s)\(" % "|".join(LARGE_KERNELS))
 
 
