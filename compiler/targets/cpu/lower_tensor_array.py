@@ -225,6 +225,11 @@ def allocated(e, ta):
     with e.block("if %s.shape[0] < %s.shape[0]:" % (ta.buf, ta.written)):
         e.line("%s = kernels.zeros(%s, %s)" % (ta.buf, int_tuple(["%s.shape[0]" % ta.written] + shape.as_list()),
                                                NP_DTYPE[ta.dtype]))
+    return _known_allocated(ta)
+
+
+def _known_allocated(ta):
+    """`ta`, its buffer known to be allocated from here on (attrs["allocated"])."""
     return TAExpr(*ta.parts(), ta.rank, ta.dtype, dict(ta.attrs, allocated=True))
 
 
@@ -328,7 +333,7 @@ def lower_scatter(e, node, ins):
         e.line("%s = kernels.ta_scatter_adopting(%s, kernels.flat(%s), %s, %s, err_i, err_f, %s)" % (
             ", ".join(ta.parts()), ", ".join(ta.parts()), ins[1], ins[2], bool(ta.attrs.get("dynamic_size")),
             base))
-        return [TAExpr(*ta.parts(), ta.rank, ta.dtype, dict(ta.attrs, allocated=True))]
+        return [_known_allocated(ta)]
     e.line("%s = kernels.ta_scatter(%s, kernels.flat(%s), %s, %s, %s, err_i, err_f, %s)" % (
         ", ".join(ta.parts()), ", ".join(ta.parts()), ins[1], ins[2], bool(ta.attrs.get("dynamic_size")),
         bool(ta.attrs.get("aggregate")), base))
