@@ -17,7 +17,8 @@ os.environ["RNNGRAPH_INTERPRET_FIRST"] = "0"
 
 TEST_TARGETS = [t for t in os.environ.get("RNNGRAPH_TEST_TARGETS", "reference,cpu").split(",") if t]
 SINGLE_TARGET_MODULES = {"test_cpu_target", "test_fuse", "test_panels", "test_tiering", "test_random_graphs",
-                         "test_random_rnns", "test_inspection", "test_graph", "test_borrowed_arguments"}
+                         "test_random_rnns", "test_inspection", "test_graph", "test_borrowed_arguments",
+                         "test_omp_parts"}
 # Modules to run on the reference target only, comma-separated in $RNNGRAPH_REFERENCE_ONLY
 # (none by default: every gradient test also runs compiled on the cpu target).
 REFERENCE_ONLY_MODULES = {m for m in os.environ.get("RNNGRAPH_REFERENCE_ONLY", "").split(",") if m}

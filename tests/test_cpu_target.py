@@ -138,7 +138,7 @@ def test_cell_loop_that_computes_its_recurrent_product_matches_reference(cell, u
     elementwise loop at gate offsets that are whole panels: the loop's threads compute the
     product's columns they read (lower_fused.product_epilogue). Ragged lengths, and the
     gradients (the training forward loop saves the loop's outputs)."""
-    from compiler.targets.cpu.panels import THREADED
+    from compiler.targets.cpu.omp_parts import AVAILABLE as THREADED
 
     def build(tf):
         dt = getattr(tf, dtype)
@@ -823,12 +823,12 @@ def test_matmul_of_reversed_single_row_or_column(shape):
 
 def test_cached_programs_are_keyed_by_the_kernels_source():
     """A program embeds the kernels it calls, calls its outlined functions the way
-    native_call.py does and counts references as borrowed_arguments.py lowers it: changing
-    any of those must change every cache name, or a cached program would keep running the
-    old code."""
+    native_call.py does, counts references as borrowed_arguments.py lowers it and launches
+    threads with the code omp_parts.py generates in it: changing any of those must change
+    every cache name, or a cached program would keep running the old code."""
     from compiler.targets.cpu import cache
     digest = cache.hashlib.sha256()
-    for name in ("kernels.py", "panels.py", "native_call.py", "borrowed_arguments.py"):
+    for name in ("kernels.py", "panels.py", "native_call.py", "borrowed_arguments.py", "omp_parts.py"):
         with open(cache.os.path.join(cache.os.path.dirname(cache.__file__), name), "rb") as f:
             digest.update(f.read())
     assert "kernels=%s" % digest.hexdigest()[:16] in cache.VERSION_KEY

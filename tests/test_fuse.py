@@ -131,14 +131,15 @@ def test_a_concat_read_by_elementwise_work_is_written_first():
                                    for m in g.members)
 
 
-def test_large_groups_run_on_numbas_threads():
+def test_large_groups_run_on_openmps_threads():
     """lower_fused.THREADED_MIN_POINTS / _MIN_MEMBERS: a cell step over 64 x 128 points (the
-    split gates at offsets), and a flat loop over 4096 points with four members, run over
-    `prange` in an outlined parallel=True function; a loop of one op, or of fewer points,
-    stays inline. Values as on the reference, both in a while loop and outside one."""
-    from compiler.targets.cpu import lower_fused, panels
-    if not panels.THREADED:
-        pytest.skip("Numba's workqueue threading layer: compiled code stays on one thread")
+    split gates at offsets), and a flat loop over 4096 points with four members, run in
+    parts on OpenMP's threads (an outlined function over parts lo .. hi-1, launched by
+    another through omp_parts); a loop of one op, or of fewer points, stays inline. Values
+    as on the reference, both in a while loop and outside one."""
+    from compiler.targets.cpu import lower_fused, omp_parts
+    if not omp_parts.AVAILABLE:
+        pytest.skip("not Numba's omp threading layer: compiled code stays on one thread")
 
     def build(rng):
         x = tf.placeholder(tf.float64, [64, 40], name="x")
@@ -156,10 +157,10 @@ def test_large_groups_run_on_numbas_threads():
                              (tf.constant(0), h))[1]
         return [c, h, flat, fill, small, loop], {x: rng.randn(64, 40), y: rng.randn(4096)}
     groups, source = _fused_groups(build)
-    threaded = source.count(
-        '@callee_njit(cache=True, nogil=True, error_model="numpy", no_cfunc_wrapper=True, parallel=True)')
-    assert threaded == source.count("Numba's threads") == 3, source
-    assert "for i0 in prange(64):" in source and "for i in prange(4096):" in source
+    assert source.count("on OpenMP's threads") == 3, source
+    assert source.count("= omp_parts.runner(") == 3 and "prange" not in source
+    assert source.count("for i0 in range(lo, hi):") == 1 and source.count("for i in range(lo, hi):") == 2
+    assert "parts lo .. hi-1 of 64" in source and "parts lo .. hi-1 of 4096" in source
     assert "(i1 + 384)]" in source  # the gates still read at offsets
     assert lower_fused.THREADED_MIN_POINTS > 32 * 40
 

@@ -25,9 +25,10 @@ import rnngraph
 
 # The modules whose code a cached program embeds or depends on without naming them in its
 # source: kernels and panels (Numba links their code into it), native_call (how the
-# program calls its outlined functions, and the slot table it leaves in Numba's cache) and
-# borrowed_arguments (how its code counts references).
-EMBEDDED_SOURCES = ("kernels.py", "panels.py", "native_call.py", "borrowed_arguments.py")
+# program calls its outlined functions, and the slot table it leaves in Numba's cache),
+# borrowed_arguments (how its code counts references) and omp_parts (the code its
+# intrinsic generates in the caller).
+EMBEDDED_SOURCES = ("kernels.py", "panels.py", "native_call.py", "borrowed_arguments.py", "omp_parts.py")
 
 
 def _kernels_digest():

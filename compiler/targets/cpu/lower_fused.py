@@ -15,7 +15,8 @@ from rnngraph.framework import dtypes
 from ...fuse import ELEMENTWISE
 from .emitter import NP_DTYPE, Emitter, int_tuple, lowering, one_value, rank
 from .outline import add_module, call, typed_arg
-from .panels import SERIAL_MAX, THREADED, panel_width
+from .omp_parts import AVAILABLE as THREADED  # whether loops may run on OpenMP's threads
+from .panels import SERIAL_MAX, panel_width
 
 SCALAR_UNARY = {
     "Neg": "(-{x})", "Abs": "abs({x})", "Sign": "np.sign({x})", "Square": "({x} * {x})",
@@ -82,8 +83,8 @@ def _lit(e, value, dtype):
     return e.literal(value, dtype) if dtype.is_numeric else str(bool(value))
 
 
-# A loop nest with at least this many points and elementwise members runs on Numba's
-# threads (outer loop over `prange`, in its own parallel=True function: outline.add_module).
+# A loop nest with at least this many points and elementwise members runs on OpenMP's
+# threads (parts of its outer loop, in outlined functions of their own: _threaded).
 # The medium LSTM step's loop (32 x 256 points, 20 members, five of them tanh/sigmoid): 20
 # us on one thread, 11.6 on two. The small one's (16 x 128 points) threaded made the small
 # LSTM's forward 2.38 -> 2.26 ms on session 20's machine (Zen 4); on session 21's, whose
@@ -99,7 +100,7 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None, product=None):
     """Emit the loop nest computing `outputs` (Values) from `leaves` through `members` (in
     order); returns their expressions. The loop runs over `loop_shape` (the first output's
     shape by default); each output is written at every point of it, a Concat's inputs at
-    their offsets along its axis. Large nests run on Numba's threads. `product`: an
+    their offsets along its axis. Large nests run on OpenMP's threads. `product`: an
     EpilogueProduct not computed yet, which the threads compute as well."""
     shape = (loop_shape or outputs[0].shape).as_list()
     r = len(shape)
@@ -131,7 +132,7 @@ def emit_loop(e, members, leaves, outputs, loop_shape=None, product=None):
             sum(m.type not in ("Slice", "Concat") for m in members) >= THREADED_MIN_MEMBERS:
         _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat)
     else:
-        _nest(e, producer, leaves, ones, results, stores, shape, flat, "range")
+        _nest(e, producer, leaves, ones, results, stores, shape, flat)
     return results
 
 
@@ -213,7 +214,7 @@ def product_epilogue(node, leaf, k):
     (emit_loop's `product`), else None. Its points (i0, i1) must read the leaf only at
     (i0, i1 + c) (a cell's gates: Slices of the product), each c and the loop's width a
     multiple of NR, and the product large enough to thread: the loop then runs over parts of
-    NR columns on Numba's threads, each part first computing the product's columns it reads
+    NR columns on OpenMP's threads, each part first computing the product's columns it reads
     (c + its columns, for every c). One parallel region per step instead of two (the
     product's, the loop's), the gates read by the core that wrote them, and the loop threaded
     where alone it did not pay (the small LSTM's 16 x 128 points)."""
@@ -231,18 +232,21 @@ def product_epilogue(node, leaf, k):
     return offsets
 
 
-def _nest(e, producer, leaves, ones, results, stores, shape, flat, outer):
-    """The loop nest itself, its outermost loop over `outer` (range or prange)."""
+def _nest(e, producer, leaves, ones, results, stores, shape, flat, bounds=None):
+    """The loop nest itself; with `bounds` (names lo, hi: _threaded), its outermost loop
+    runs over range(lo, hi) only."""
+    def outer(extent):
+        return "range(%s, %s)" % bounds if bounds else "range(%d)" % extent
     if flat:
         reader = _flat_reader(e, leaves, ones)
         # ravel, not kernels.flat: writes go through these views (see kernels.flat)
         targets = [_target(e, x) if len(shape) == 1 else e.assign(x + "_flat", "%s.ravel()" % x) + "["
                    for x in results]
-        header = ["for i in %s(%d):" % (outer, int(np.prod(shape)))]
+        header = ["for i in %s:" % outer(int(np.prod(shape)))]
     else:
         reader = _nested_reader(e, len(shape), ones)
         targets = [_target(e, x) for x in results]
-        header = ["for i%d in %s(%d):" % (k, outer if k == 0 else "range", d) for k, d in enumerate(shape)]
+        header = ["for i%d in %s:" % (k, outer(d) if k == 0 else "range(%d)" % d) for k, d in enumerate(shape)]
     _body(e, producer, reader, targets, stores, header, flat, len(shape))
 
 
@@ -270,12 +274,13 @@ def _body(e, producer, reader, targets, stores, header, flat, r):
     e.level -= len(header)
 
 
-def _column_parts(e, producer, ones, results, stores, shape, product, a, panels):
-    """The 2-D nest over parts of NR columns on Numba's threads, each part computing the
-    product's columns it reads first (product_epilogue)."""
+def _column_parts(e, producer, ones, results, stores, shape, product, a, panels, bounds):
+    """The 2-D nest over parts of NR columns, those of range(lo, hi) (`bounds`: their
+    names, _threaded), each part computing the product's columns it reads first
+    (product_epilogue); returns the number of parts."""
     nr = panel_width(product.leaf.dtype.np)
     parts = shape[1] // nr
-    e.line("for part in prange(%d):" % parts)
+    e.line("for part in range(%s, %s):" % bounds)
     e.level += 1
     # The mask (no-op: part < parts) tells LLVM that j0 is not negative: it then drops
     # Numba's negative-index wraparound from the inner loop's reads, which otherwise kept
@@ -287,14 +292,18 @@ def _column_parts(e, producer, ones, results, stores, shape, product, a, panels)
     header = ["for i0 in range(%d):" % shape[0], "for i1 in range(%s, %s + %d):" % (j0, j0, nr)]
     _body(e, producer, _nested_reader(e, 2, ones), [x + "[" for x in results], stores, header, False, 2)
     e.level -= 1
+    return parts
 
 
 def _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat, product=None):
-    """The nest in an outlined function with parallel=True, called with the leaves and the
-    output arrays (and the operands of a `product` it computes); its source depends only on
-    the computation (outline.py), so the same cell's loop in any program shares one
-    compiled function."""
+    """The nest on OpenMP's threads: an outlined function `parts(lo, hi, ...)` running
+    parts lo .. hi-1 of its outermost loop (of its column parts with a `product`), and an
+    outlined function launching it over all of them (omp_parts.run_parts), called with the
+    leaves and the output arrays (and the operands of the `product` it computes). Their
+    source depends only on the computation (outline.py), so the same cell's loop in any
+    program shares the compiled functions."""
     sub = Emitter(parent=e)
+    bounds = sub.fresh("lo"), sub.fresh("hi")
     params, args = [], []
     for v in {v.id: v for v in leaves if v.id not in ones}.values():
         name = sub.fresh("in_" + (v.name or "x"))
@@ -307,15 +316,18 @@ def _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat, 
         args += [product.a, product.panels]
     names = [sub.fresh("out_" + (v.name or "x")) for v in outputs]
     if product is not None:
-        _column_parts(sub, producer, ones, names, stores, shape, product, *operands)
+        parts = _column_parts(sub, producer, ones, names, stores, shape, product, *operands, bounds)
     else:
-        _nest(sub, producer, leaves, ones, names, stores, shape, flat, "prange")
+        parts = int(np.prod(shape)) if flat else shape[0]
+        _nest(sub, producer, leaves, ones, names, stores, shape, flat, bounds)
     params += names + list(sub.int_args)
     args += results + [typed_arg(dt, e.literal(value, dt)) for value, dt in sub.int_args.values()]
-    name = add_module(e, sub, params, "FusedElementwise over %s points%s on Numba's threads"
-                      % ("x".join(map(str, shape)), " with its product" if product else ""),
-                      parallel=True)
-    e.line(call(e, name, args))
+    what = "FusedElementwise over %s points%s" % ("x".join(map(str, shape)), " with its product" if product else "")
+    launcher = Emitter(parent=e)
+    body = add_module(launcher, sub, list(bounds) + params, "%s: parts %s .. %s-1 of %d" % (what, *bounds, parts))
+    launcher.globals["run_parts"] = "omp_parts.runner(%s.outlined)" % body
+    launcher.line("run_parts(%d, (%s))" % (parts, "".join("%s, " % p for p in params)))
+    e.line(call(e, add_module(e, launcher, params, what + " on OpenMP's threads"), args))
 
 
 class _Values:

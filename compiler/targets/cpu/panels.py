@@ -11,7 +11,7 @@ an (up to) MR x NR block of the product: it keeps the block in 2*MR vector regis
 for each p < k, broadcasts a[r, p] and multiplies it by panel row p (two vector loads).
 LLVM does not turn scalar Numba code into this (its accumulators stay in memory, 13
 GFLOP/s), so the kernel is written as LLVM vector IR (`_micro_kernel`). Panels are
-independent, so the product runs on Numba's threads, one panel at a time.
+independent, so the product runs on the threads (omp_parts.py), a block of panels each.
 
 The vector width follows the host: 512-bit vectors where it has AVX-512, else 256-bit.
 Any strides of `a` work (a transposed view too); `c` needs unit column stride.
@@ -31,6 +31,7 @@ from numba import prange, threading_layer, types
 from numba.extending import intrinsic
 from numba.np.ufunc.parallel import _launch_threads
 
+from . import omp_parts
 from .jit_cache import cached_cfunc
 from .kernel_jit import kernel_njit
 
@@ -202,11 +203,25 @@ def _block(dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, accumulate, block,
            b + (jp * k + kb) * nr * s, c + (r0 * ldc + jp * nr) * s, ldc, accumulate)
 
 
-@kernel_njit(cache=True, parallel=True)
+@kernel_njit(cache=True)
+def _tiles(lo, hi, dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, panels):
+    """(Row block, panel) pairs lo .. hi-1 of _whole_panels' product."""
+    for t in range(lo, hi):
+        _block(dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, t // panels, t % panels)
+
+
+# Under Numba's omp layer the tiles run through omp_parts (its launch costs less than a
+# prange region's: a product per backward step of an LSTM); a constant, so that Numba
+# drops the other branch before typing it.
+_OMP_PARTS = omp_parts.AVAILABLE
+_run_tiles = omp_parts.runner(_tiles) if _OMP_PARTS else None
+
+
+@kernel_njit(cache=True, parallel=not _OMP_PARTS)
 def _whole_panels(dtype, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, threaded):
     """The first `panels` panels' columns of c, DEPTH_BLOCK inner indices at a time (the
-    first block writes c or adds to it, the others add), on Numba's threads when large
-    and `threaded`: each thread takes a contiguous range of (row block, panel) pairs."""
+    first block writes c or adds to it, the others add), on the threads when large and
+    `threaded`: each thread takes a contiguous range of (row block, panel) pairs."""
     nr = NR32 if np.empty(0, dtype).itemsize == 4 else NR64
     blocks = (m + ROW_BLOCK - 1) // ROW_BLOCK
     tiles = blocks * panels
@@ -214,8 +229,9 @@ def _whole_panels(dtype, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, thr
         kc = min(DEPTH_BLOCK, k - kb)
         flag = accumulate if kb == 0 else 1
         if not threaded or m * kc * panels * nr <= SERIAL_MAX:
-            for t in range(tiles):
-                _block(dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, t // panels, t % panels)
+            _tiles(0, tiles, dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, panels)
+        elif _OMP_PARTS:
+            _run_tiles(tiles, (dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, panels))
         else:
             for t in prange(tiles):
                 _block(dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, t // panels, t % panels)

@@ -1,0 +1,210 @@
+"""`runner(body)`: an intrinsic `run_parts(parts, args)` that runs a loop's parts on
+OpenMP's threads, launched through libgomp's own entry point instead of a Numba `prange`
+region.
+
+Why: a threaded RNN step (the cell's loop computing its product, lower_fused.py; a
+backward step's product, panels.py) starts a parallel region per time step. Numba's
+prange region costs about 0.7 microseconds before any thread starts (the schedule, the
+gufunc's argument arrays, its launch bookkeeping), and its workers count references to
+every array: an empty region of 8 array arguments took 1.0 us on two threads and 0.7 us
+on one, of 13 arguments 0.88 and 0.64; run_parts takes 0.47, 0.50 and 0.005 (session
+27). At the small LSTM's 10 us a step that was 5% of the forward pass. And a function
+compiled with parallel=True goes through Numba's parfor passes, which add to its compile.
+
+How: `body` is an @njit function `body(lo, hi, *args)` that runs parts lo .. hi-1.
+run_parts stores the number of parts and the arguments on the caller's stack (of an
+array only its data pointer, shape and strides: the workers read them from the caller's
+cache lines) and calls GOMP_parallel with a trampoline, an LLVM function generated in the
+caller's module: each thread of the team takes a contiguous range of the parts (the split
+Numba's static schedule makes, so a thread keeps the same columns, and their weights in
+its cache, step after step) and calls `body` with Numba's calling convention, its arrays
+without a meminfo (nothing to count; the caller holds the references and waits in
+GOMP_parallel until every thread is done). With one thread configured, the caller calls
+`body` itself. An error status from a worker sets a flag, and run_parts raises.
+
+Used only under Numba's `omp` threading layer (AVAILABLE), whose libgomp (or Intel's
+OpenMP, which provides the same entry points) then runs both Numba's regions and these,
+on one team of threads. Under `tbb` or `workqueue` lower_fused.py emits its loops
+serially, and panels.py keeps its prange.
+"""
+import ctypes
+import hashlib
+
+from llvmlite import binding as llvm
+from llvmlite import ir
+from numba import threading_layer, typeof, types
+from numba.core import cgutils
+from numba.extending import intrinsic
+from numba.np.arrayobj import populate_array
+from numba.np.ufunc.parallel import _launch_threads
+
+_OMP_SYMBOLS = ("GOMP_parallel", "omp_get_thread_num", "omp_get_num_threads")
+
+
+def _register_omp():
+    """Make libgomp's entry points known to LLVM (also for cached code, which is linked
+    when loaded); whether that worked."""
+    _launch_threads()
+    if threading_layer() != "omp":
+        return False
+    from numba.np.ufunc import omppool
+    runtime = ctypes.CDLL(omppool.__file__)  # its symbols and those of its OpenMP library
+    try:
+        addresses = [ctypes.cast(getattr(runtime, name), ctypes.c_void_p).value for name in _OMP_SYMBOLS]
+    except AttributeError:
+        return False
+    for name, address in zip(_OMP_SYMBOLS, addresses):
+        llvm.add_symbol(name, address)
+    return True
+
+
+# Whether runner may be used (read by lower_fused.py and panels.py).
+AVAILABLE = _register_omp()
+
+
+def _digest(text):
+    return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+
+def _declare(module, fnty, name):
+    existing = module.globals.get(name)
+    return existing if existing is not None else ir.Function(module, fnty, name)
+
+
+def _launch(typingctx, body, parts, args):
+    """The typing and codegen of an intrinsic run_parts(parts, args) running `body` (its
+    Numba type) over `parts` on Numba's configured number of threads (with one, called
+    directly: a team of one still costs libgomp 0.45 us)."""
+    if not isinstance(args, types.BaseTuple) or not isinstance(parts, types.Integer):
+        return None
+    if not AVAILABLE:
+        raise NotImplementedError("omp_parts needs Numba's omp threading layer")
+    body_sig = typingctx.resolve_function_type(body, (types.intp, types.intp) + tuple(args.types), {})
+    if body_sig is None:
+        return None
+    sig = types.none(parts, args)
+
+    def codegen(context, builder, signature, llargs):
+        cres = body.dispatcher.get_compile_result(body_sig)
+        context.add_linking_libs([cres.library])
+        module = builder.module
+        i8p, i32, i64 = ir.IntType(8).as_pointer(), ir.IntType(32), ir.IntType(64)
+        data_ty = ir.LiteralStructType([i64, i32, ir.LiteralStructType(
+            [_shared_type(context, t) for t in args.types])])
+        data = cgutils.alloca_once(builder, data_ty)
+        count = context.cast(builder, llargs[0], signature.args[0], types.int64)
+        failed = cgutils.gep_inbounds(builder, data, 0, 1)
+        builder.store(ir.Constant(i32, 0), failed)
+        # Numba's C entry point (numba.get_num_threads reaches it through a ctypes pointer,
+        # a process address that would keep Numba from caching the caller)
+        threads = builder.call(_declare(module, ir.FunctionType(cgutils.intp_t, []), "get_num_threads"), [])
+        values = [builder.extract_value(llargs[1], i) for i in range(len(args))]
+        with builder.if_else(builder.icmp_signed("<=", threads, ir.Constant(threads.type, 1))) as (one, team):
+            with one:  # the body's own exception, as from any call
+                status = _call_body(context, builder, cres, args, values, ir.Constant(i64, 0), count)
+                with builder.if_then(status.is_error, likely=False):
+                    context.call_conv.return_status_propagate(builder, status)
+            with team:
+                tramp_ty = ir.FunctionType(ir.VoidType(), [i8p])
+                name = "rnngraph_parts_%s_%s" % (cres.fndesc.mangled_name, _digest(str(args)))
+                tramp = module.globals.get(name)
+                if tramp is None:
+                    tramp = ir.Function(module, tramp_ty, name)
+                    tramp.linkage = "internal"
+                    _trampoline(context, tramp, data_ty, cres, args)
+                builder.store(count, cgutils.gep_inbounds(builder, data, 0, 0))
+                for i, (value, t) in enumerate(zip(values, args.types)):
+                    builder.store(_shared(context, builder, value, t), cgutils.gep_inbounds(builder, data, 0, 2, i))
+                gomp = _declare(module, ir.FunctionType(ir.VoidType(), [tramp_ty.as_pointer(), i8p, i32, i32]),
+                                "GOMP_parallel")
+                builder.call(gomp, [tramp, builder.bitcast(data, i8p), builder.trunc(threads, i32),
+                                    ir.Constant(i32, 0)])
+        with builder.if_then(builder.icmp_signed("!=", builder.load(failed), ir.Constant(i32, 0)), likely=False):
+            context.call_conv.return_user_exc(builder, RuntimeError, (
+                "a thread running part of a parallel loop failed (compiled code raised; with "
+                "ConfigProto(intra_op_parallelism_threads=1) the loop runs on the calling "
+                "thread and raises the error itself)",))
+        return context.get_dummy_value()
+    return sig, codegen
+
+
+def _call_body(context, builder, cres, args, values, lo, hi):
+    """Call the compiled body with parts lo .. hi-1 and `values` (of Numba types
+    args.types, cast to the types it was compiled for); its status."""
+    fndesc = cres.fndesc
+    callee = _declare(builder.module, context.call_conv.get_function_type(fndesc.restype, fndesc.argtypes),
+                      fndesc.mangled_name)
+    passed = [context.cast(builder, v, t, want) for v, t, want in zip(values, args.types, fndesc.argtypes[2:])]
+    return context.call_conv.call_function(builder, callee, fndesc.restype, fndesc.argtypes, [lo, hi] + passed)[0]
+
+
+def _shared_type(context, ty):
+    """The LLVM type an argument of Numba type `ty` has in the data the team reads: an
+    array's data pointer, shape and strides only (the threads read it from the caller's
+    cache lines: 13 whole arrays made a launch 0.74 us, 3 of them 0.47)."""
+    if not isinstance(ty, types.Array):
+        return context.get_value_type(ty)
+    model = context.data_model_manager[ty]
+    fields = model.get_value_type().elements
+    return ir.LiteralStructType([fields[model.get_field_position(f)] for f in ("data", "shape", "strides")])
+
+
+def _shared(context, builder, value, ty):
+    """`value` of Numba type `ty` as _shared_type stores it."""
+    if not isinstance(ty, types.Array):
+        return value
+    array = context.make_array(ty)(context, builder, value=value)
+    shared = cgutils.get_null_value(_shared_type(context, ty))
+    for i, field in enumerate((array.data, array.shape, array.strides)):
+        shared = builder.insert_value(shared, field, i)
+    return shared
+
+
+def _borrowed(context, builder, shared, ty):
+    """The argument of Numba type `ty` that _shared stored, for a worker thread: an array
+    with no meminfo, so that nothing counts references to it (as in Numba's own parallel
+    regions: from two threads every count is an atomic operation on a cache line the
+    other thread has just written). The caller holds the references while the team runs."""
+    if not isinstance(ty, types.Array):
+        return shared
+    array = context.make_array(ty)(context, builder)
+    itemsize = context.get_constant(types.intp, context.get_abi_sizeof(context.get_data_type(ty.dtype)))
+    populate_array(array, data=builder.extract_value(shared, 0), shape=builder.extract_value(shared, 1),
+                   strides=builder.extract_value(shared, 2), itemsize=itemsize, meminfo=None)
+    return array._getvalue()
+
+
+def _trampoline(context, tramp, data_ty, cres, args):
+    """The body of `tramp(data)`, run by each thread of the team: its contiguous range of
+    the parts, then the call of the compiled body with the arguments borrowed."""
+    builder = ir.IRBuilder(tramp.append_basic_block("entry"))
+    i32, i64 = ir.IntType(32), ir.IntType(64)
+    data = builder.bitcast(tramp.args[0], data_ty.as_pointer())
+    parts = builder.load(cgutils.gep_inbounds(builder, data, 0, 0))
+    module = builder.module
+    omp_int = ir.FunctionType(i32, [])
+    thread = builder.sext(builder.call(_declare(module, omp_int, "omp_get_thread_num"), []), i64)
+    team = builder.sext(builder.call(_declare(module, omp_int, "omp_get_num_threads"), []), i64)
+    lo = builder.sdiv(builder.mul(parts, thread), team)
+    hi = builder.sdiv(builder.mul(parts, builder.add(thread, ir.Constant(i64, 1))), team)
+    with builder.if_then(builder.icmp_signed("<", lo, hi)):
+        values = [_borrowed(context, builder, builder.load(cgutils.gep_inbounds(builder, data, 0, 2, i)), t)
+                  for i, t in enumerate(args.types)]
+        status = _call_body(context, builder, cres, args, values, lo, hi)
+        with builder.if_then(status.is_error, likely=False):
+            builder.store_atomic(ir.Constant(i32, 1), cgutils.gep_inbounds(builder, data, 0, 1), "monotonic", 4)
+    builder.ret_void()
+
+
+def runner(body):
+    """The intrinsic `run_parts(parts, args)`: body(lo, hi, *args) over parts 0 .. parts-1
+    on Numba's configured number of threads. Made once per body, at the import of the
+    generated module that calls it: `body` is captured, not passed, since a function
+    passed as a value is a process address, which would keep Numba from caching the
+    caller."""
+    body_type = typeof(body)
+
+    @intrinsic
+    def run_parts(typingctx, parts, args):
+        return _launch(typingctx, body_type, parts, args)
+    return run_parts
