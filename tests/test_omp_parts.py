@@ -18,13 +18,14 @@ pytestmark = pytest.mark.skipif(not omp_parts.AVAILABLE,
 
 @njit(nogil=True)
 def _record(lo, hi, out, ids, view, scale, offset):
-    """Part p: out[p] = sum of view's row p * scale + offset; ids[p] = the thread's id."""
+    """Part p: out[p] = sum of view's row p * scale + offset; ids[p] = the thread's id and
+    its call's range, ids[p] = id * 10**6 + lo * 10**3 + hi."""
     for p in range(lo, hi):
         total = 0.0
         for j in range(view.shape[1]):
             total += view[p, j]
-        out[p] = total * scale + offset
-        ids[p] = numba.get_thread_id()
+        out[p] += total * scale + offset
+        ids[p] = numba.get_thread_id() * 10 ** 6 + lo * 10 ** 3 + hi
 
 
 _run_record = omp_parts.runner(_record)
@@ -39,26 +40,47 @@ def _threads_available():
     return numba.config.NUMBA_NUM_THREADS
 
 
+def _launcher(monkeypatch, launch):
+    """A function launching _record's parts, compiled with omp_parts.LAUNCH = launch."""
+    if launch != omp_parts.LAUNCH:
+        if launch == "GOMP_parallel":
+            pytest.skip("this process starts its teams through numba_parallel_for")
+        monkeypatch.setattr(omp_parts, "LAUNCH", launch)
+
+    @njit(nogil=True)
+    def launch_record(parts, out, ids, view, scale, offset):
+        _run_record(parts, (out, ids, view, scale, offset))
+    return launch_record
+
+
+@pytest.mark.parametrize("launch", ["GOMP_parallel", "numba_parallel_for"])
 @pytest.mark.parametrize("threads", [1, 2, 3])
 @pytest.mark.parametrize("parts", [0, 1, 2, 7, 64])
-def test_every_part_runs_once_in_contiguous_ranges(threads, parts):
+def test_every_part_runs_once_in_contiguous_ranges(monkeypatch, launch, threads, parts):
+    """Through either way of starting the team (omp_parts.LAUNCH)."""
     if threads > _threads_available():
         pytest.skip("Numba has %d threads" % _threads_available())
+    launch_record = _launcher(monkeypatch, launch)
     rng = np.random.RandomState(parts)
     base = rng.randn(parts + 3, 12)
     view = base[2:parts + 2, ::3]  # neither C- nor F-contiguous: an 'A' array
-    out = np.full(parts, np.nan)
+    out = np.zeros(parts)  # added to: a part run twice would show
     ids = np.full(parts, -1, np.int64)
     previous = numba.get_num_threads()
     numba.set_num_threads(threads)
     try:
-        _launch_record(parts, out, ids, view, 2.5, np.int32(3))
+        launch_record(parts, out, ids, view, 2.5, np.int32(3))
     finally:
         numba.set_num_threads(previous)
     np.testing.assert_allclose(out, view.sum(axis=1) * 2.5 + 3)
-    assert (ids >= 0).all() and (ids < threads).all()
-    assert (np.diff(ids) >= 0).all(), ids  # each thread a contiguous range, in order
-    assert len(set(ids.tolist())) == min(parts, threads), ids
+    assert launch in launch_record.inspect_llvm(launch_record.signatures[0])
+    thread, lo, hi = ids // 10 ** 6, ids // 10 ** 3 % 10 ** 3, ids % 10 ** 3
+    assert ((thread >= 0) & (thread < threads)).all(), ids
+    assert ((lo <= np.arange(parts)) & (np.arange(parts) < hi)).all(), ids
+    # one call per thread, each a contiguous range (as Numba's static schedule splits)
+    calls = sorted(set(zip(lo.tolist(), hi.tolist(), thread.tolist())))
+    assert len(calls) == min(parts, threads) and len({t for _, _, t in calls}) == len(calls), calls
+    assert [c[0] for c in calls] == ([0] + [c[1] for c in calls[:-1]] if calls else []), calls
 
 
 def test_launches_leave_reference_counts_as_they_were():

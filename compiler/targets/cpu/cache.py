@@ -21,6 +21,8 @@ import numpy as np
 
 import rnngraph
 
+from . import omp_parts
+
 
 
 # The modules whose code a cached program embeds or depends on without naming them in its
@@ -41,9 +43,11 @@ def _kernels_digest():
     return digest.hexdigest()[:16]
 
 
-VERSION_KEY = "numba=%s llvmlite=%s numpy=%s rnngraph=%s python=%s kernels=%s" % (
+# omp_parts.LAUNCH: how the code starts threads (a process where it differs, e.g. run
+# with one thread, must not load code that calls symbols it never registered).
+VERSION_KEY = "numba=%s llvmlite=%s numpy=%s rnngraph=%s python=%s kernels=%s threads=%s" % (
     numba.__version__, llvmlite.__version__, np.__version__, rnngraph.__version__,
-    sys.version.split()[0], _kernels_digest())
+    sys.version.split()[0], _kernels_digest(), omp_parts.LAUNCH)
 
 
 def cache_dir():

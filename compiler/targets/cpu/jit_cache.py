@@ -34,6 +34,7 @@ from numba.core.ccallback import CFunc
 from numba.core.registry import CPUDispatcher
 from numba.core.runtime import nrt
 
+from . import cache
 from .numba_pipeline import GeneratedCompiler
 
 
@@ -53,11 +54,14 @@ CODEGEN_SETTINGS = ("OPT", "LOOP_VECTORIZE", "SLP_VECTORIZE", "ENABLE_AVX", "ENA
 
 class LoadOnlyCache(FunctionCache):
     """Numba's function cache, loading without first refreshing the target context, its
-    entries keyed also by CODEGEN_SETTINGS."""
+    entries keyed also by CODEGEN_SETTINGS and by cache.VERSION_KEY: Numba keys an entry by
+    its own source file only, while a kernel embeds the code of functions in other files
+    (kernels.py calls panels.py's, panels.py's threaded product the code omp_parts.py's
+    intrinsic generates), so a change there would have kept running the old code."""
 
     def _index_key(self, sig, codegen):
         settings = tuple((name, str(getattr(config, name, None))) for name in CODEGEN_SETTINGS)
-        return super()._index_key(sig, codegen) + (settings,)
+        return super()._index_key(sig, codegen) + (settings, cache.VERSION_KEY)
 
     def load_overload(self, sig, target_context):
         if not _LOAD_ONLY:
