@@ -23,8 +23,6 @@ import rnngraph
 
 from . import omp_parts
 
-
-
 # The modules whose code a cached program embeds or depends on without naming them in its
 # source: kernels and panels (Numba links their code into it), native_call (how the
 # program calls its outlined functions, and the slot table it leaves in Numba's cache),

@@ -296,9 +296,9 @@ def _column_parts(e, producer, ones, results, stores, shape, product, a, panels,
 
 
 def _threaded(e, producer, leaves, ones, outputs, results, stores, shape, flat, product=None):
-    """The nest on OpenMP's threads: an outlined function `parts(lo, hi, ...)` running
+    """The nest on OpenMP's threads: an outlined function `outlined(lo, hi, ...)` running
     parts lo .. hi-1 of its outermost loop (of its column parts with a `product`), and an
-    outlined function launching it over all of them (omp_parts.run_parts), called with the
+    outlined function launching it over all of them (omp_parts.runner), called with the
     leaves and the output arrays (and the operands of the `product` it computes). Their
     source depends only on the computation (outline.py), so the same cell's loop in any
     program shares the compiled functions."""
