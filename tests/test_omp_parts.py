@@ -1,6 +1,6 @@
-"""compiler/targets/cpu/omp_parts.py: a loop's parts on OpenMP's threads, launched through
-libgomp directly. Every part runs once, on any number of threads; a thread's parts are
-contiguous; arguments of any layout arrive intact and are not reference-counted by the
+"""compiler/targets/cpu/omp_parts.py: a loop's parts on the threads, started through the
+OpenMP runtime directly (under the workqueue layer, all on the caller). Every part runs
+once, on any number of threads; a thread's parts are contiguous; arguments of any layout arrive intact and are not reference-counted by the
 workers; a failing part raises in the caller; and a function that launches parts can be
 cached by Numba (no process address in its code)."""
 import sys
@@ -11,10 +11,6 @@ import pytest
 from numba import njit
 
 from compiler.targets.cpu import omp_parts
-
-pytestmark = pytest.mark.skipif(not omp_parts.AVAILABLE,
-                                reason="not Numba's omp threading layer: omp_parts is not used")
-
 
 @njit(nogil=True)
 def _record(lo, hi, out, ids, view, scale, offset):
@@ -73,13 +69,14 @@ def test_every_part_runs_once_in_contiguous_ranges(monkeypatch, launch, threads,
     finally:
         numba.set_num_threads(previous)
     np.testing.assert_allclose(out, view.sum(axis=1) * 2.5 + 3)
-    assert launch in launch_record.inspect_llvm(launch_record.signatures[0])
+    assert (launch in launch_record.inspect_llvm(launch_record.signatures[0])) == omp_parts.AVAILABLE
+    team = threads if omp_parts.AVAILABLE else 1  # workqueue: the caller runs every part
     thread, lo, hi = ids // 10 ** 6, ids // 10 ** 3 % 10 ** 3, ids % 10 ** 3
     assert ((thread >= 0) & (thread < threads)).all(), ids
     assert ((lo <= np.arange(parts)) & (np.arange(parts) < hi)).all(), ids
     # one call per thread, each a contiguous range (as Numba's static schedule splits)
     calls = sorted(set(zip(lo.tolist(), hi.tolist(), thread.tolist())))
-    assert len(calls) == min(parts, threads) and len({t for _, _, t in calls}) == len(calls), calls
+    assert len(calls) == min(parts, team) and len({t for _, _, t in calls}) == len(calls), calls
     assert [c[0] for c in calls] == ([0] + [c[1] for c in calls[:-1]] if calls else []), calls
 
 
@@ -123,8 +120,9 @@ def test_a_failing_part_raises_in_the_caller(threads):
         out = np.zeros(8)
         _launch_fail(8, -1, out)
         assert (out == 1).all()
-        with pytest.raises(ValueError if threads == 1 else RuntimeError,
-                           match="part failed" if threads == 1 else "intra_op_parallelism_threads=1"):
+        alone = threads == 1 or not omp_parts.AVAILABLE  # the caller runs every part
+        with pytest.raises(ValueError if alone else RuntimeError,
+                           match="part failed" if alone else "intra_op_parallelism_threads=1"):
             _launch_fail(8, 5, np.zeros(8))
     finally:
         numba.set_num_threads(previous)

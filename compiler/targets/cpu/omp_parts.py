@@ -25,7 +25,8 @@ error status from a worker sets a flag, and run_parts raises.
 The team starts through GOMP_parallel of the OpenMP runtime that runs Numba's own
 regions (LAUNCH; found by asking each loaded runtime inside one of Numba's regions,
 _numbas_openmp), else through Numba's numba_parallel_for (under the tbb layer; 0.71 us).
-Not under the workqueue layer (AVAILABLE): lower_fused.py then emits its loops serially.
+Under the workqueue layer (AVAILABLE false) the caller runs every part, and lower_fused.py
+emits its loops inline.
 """
 import ctypes
 import hashlib
@@ -39,9 +40,9 @@ from numba.np.arrayobj import populate_array
 from numba.np.ufunc.parallel import _launch_threads
 
 _launch_threads()
-# Whether runner may be used (read by lower_fused.py and panels.py): not under Numba's
-# workqueue layer, which aborts the process when two threads (sessions run from Python
-# threads) start parallel work at once.
+# Whether run_parts starts threads (read by lower_fused.py and panels.py): not under
+# Numba's workqueue layer, which aborts the process when two threads (sessions run from
+# Python threads) start parallel work at once; there the caller runs every part.
 AVAILABLE = threading_layer() != "workqueue"
 
 _OMP_SYMBOLS = ("GOMP_parallel", "omp_get_thread_num", "omp_get_num_threads")
@@ -99,19 +100,12 @@ def _digest(text):
     return hashlib.sha256(text.encode()).hexdigest()[:12]
 
 
-def _declare(module, fnty, name):
-    existing = module.globals.get(name)
-    return existing if existing is not None else ir.Function(module, fnty, name)
-
-
 def _launch(typingctx, body, parts, args):
     """The typing and codegen of an intrinsic run_parts(parts, args) running `body` (its
     Numba type) over `parts` on Numba's configured number of threads (with one, called
     directly: a team of one still costs libgomp 0.45 us)."""
     if not isinstance(args, types.BaseTuple) or not isinstance(parts, types.Integer):
         return None
-    if not AVAILABLE:
-        raise NotImplementedError("omp_parts under Numba's workqueue threading layer")
     body_sig = typingctx.resolve_function_type(body, (types.intp, types.intp) + tuple(args.types), {})
     if body_sig is None:
         return None
@@ -120,23 +114,24 @@ def _launch(typingctx, body, parts, args):
     def codegen(context, builder, signature, llargs):
         cres = body.dispatcher.get_compile_result(body_sig)
         context.add_linking_libs([cres.library])
+        count = context.cast(builder, llargs[0], signature.args[0], types.int64)
+        values = [builder.extract_value(llargs[1], i) for i in range(len(args))]
+        if not AVAILABLE:  # the workqueue layer: the caller runs every part
+            _run_here(context, builder, cres, args, values, count)
+            return context.get_dummy_value()
         module = builder.module
         i8p, i32, i64 = ir.IntType(8).as_pointer(), ir.IntType(32), ir.IntType(64)
         data_ty = ir.LiteralStructType([i64, i32, ir.LiteralStructType(
             [_shared_type(context, t) for t in args.types]), i64])
         data = cgutils.alloca_once(builder, data_ty)
-        count = context.cast(builder, llargs[0], signature.args[0], types.int64)
         failed = cgutils.gep_inbounds(builder, data, 0, 1)
         builder.store(ir.Constant(i32, 0), failed)
         # Numba's C entry point (numba.get_num_threads reaches it through a ctypes pointer,
         # a process address that would keep Numba from caching the caller)
-        threads = builder.call(_declare(module, ir.FunctionType(cgutils.intp_t, []), "get_num_threads"), [])
-        values = [builder.extract_value(llargs[1], i) for i in range(len(args))]
+        threads = builder.call(cgutils.get_or_insert_function(module, ir.FunctionType(cgutils.intp_t, []), "get_num_threads"), [])
         with builder.if_else(builder.icmp_signed("<=", threads, ir.Constant(threads.type, 1))) as (one, team):
-            with one:  # the body's own exception, as from any call
-                status = _call_body(context, builder, cres, args, values, ir.Constant(i64, 0), count)
-                with builder.if_then(status.is_error, likely=False):
-                    context.call_conv.return_status_propagate(builder, status)
+            with one:
+                _run_here(context, builder, cres, args, values, count)
             with team:
                 tramp = _trampoline(context, module, data_ty, cres, args)
                 builder.store(count, cgutils.gep_inbounds(builder, data, 0, 0))
@@ -153,11 +148,18 @@ def _launch(typingctx, body, parts, args):
     return sig, codegen
 
 
+def _run_here(context, builder, cres, args, values, count):
+    """Every part on the calling thread: the body's own exception, as from any call."""
+    status = _call_body(context, builder, cres, args, values, ir.Constant(ir.IntType(64), 0), count)
+    with builder.if_then(status.is_error, likely=False):
+        context.call_conv.return_status_propagate(builder, status)
+
+
 def _call_body(context, builder, cres, args, values, lo, hi):
     """Call the compiled body with parts lo .. hi-1 and `values` (of Numba types
     args.types, cast to the types it was compiled for); its status."""
     fndesc = cres.fndesc
-    callee = _declare(builder.module, context.call_conv.get_function_type(fndesc.restype, fndesc.argtypes),
+    callee = cgutils.get_or_insert_function(builder.module, context.call_conv.get_function_type(fndesc.restype, fndesc.argtypes),
                       fndesc.mangled_name)
     passed = [context.cast(builder, v, t, want) for v, t, want in zip(values, args.types, fndesc.argtypes[2:])]
     return context.call_conv.call_function(builder, callee, fndesc.restype, fndesc.argtypes, [lo, hi] + passed)[0]
@@ -204,7 +206,7 @@ def _start_team(builder, tramp, data, threads):
     i8p, i32, i64 = ir.IntType(8).as_pointer(), ir.IntType(32), ir.IntType(64)
     module = builder.module
     if LAUNCH == "GOMP_parallel":
-        gomp = _declare(module, ir.FunctionType(ir.VoidType(), [tramp.type, i8p, i32, i32]), "GOMP_parallel")
+        gomp = cgutils.get_or_insert_function(module, ir.FunctionType(ir.VoidType(), [tramp.type, i8p, i32, i32]), "GOMP_parallel")
         builder.call(gomp, [tramp, data, builder.trunc(threads, i32), ir.Constant(i32, 0)])
         return
     # numba_parallel_for(fn, args, dimensions, steps, data, inner_ndim, array_count,
@@ -215,7 +217,7 @@ def _start_team(builder, tramp, data, threads):
     base = cgutils.alloca_once_value(builder, ir.Constant(i8p, None))
     dims = cgutils.alloca_once_value(builder, threads)
     steps = cgutils.alloca_once_value(builder, one)
-    parallel_for = _declare(module, ir.FunctionType(ir.VoidType(), [i8p] * 5 + [i64] * 3), "numba_parallel_for")
+    parallel_for = cgutils.get_or_insert_function(module, ir.FunctionType(ir.VoidType(), [i8p] * 5 + [i64] * 3), "numba_parallel_for")
     builder.call(parallel_for, [builder.bitcast(tramp, i8p), builder.bitcast(base, i8p), builder.bitcast(dims, i8p),
                                 builder.bitcast(steps, i8p), data, ir.Constant(i64, 0), one, threads])
 
@@ -239,8 +241,8 @@ def _trampoline(context, module, data_ty, cres, args):
     parts = builder.load(cgutils.gep_inbounds(builder, data, 0, 0))
     if gomp:
         omp_int = ir.FunctionType(i32, [])
-        first = builder.sext(builder.call(_declare(module, omp_int, "omp_get_thread_num"), []), i64)
-        team = builder.sext(builder.call(_declare(module, omp_int, "omp_get_num_threads"), []), i64)
+        first = builder.sext(builder.call(cgutils.get_or_insert_function(module, omp_int, "omp_get_thread_num"), []), i64)
+        team = builder.sext(builder.call(cgutils.get_or_insert_function(module, omp_int, "omp_get_num_threads"), []), i64)
         count = ir.Constant(i64, 1)
     else:
         first = builder.ptrtoint(builder.load(tramp.args[0]), i64)

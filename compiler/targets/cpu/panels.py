@@ -27,9 +27,9 @@ compile 25% longer (Numba generates a callee's machine code again in every calle
 import numpy as np
 from llvmlite import binding as llvm
 from llvmlite import ir
-from numba import prange, threading_layer, types
+from numba import types
+from numba.core import cgutils
 from numba.extending import intrinsic
-from numba.np.ufunc.parallel import _launch_threads
 
 from . import omp_parts
 from .jit_cache import cached_cfunc
@@ -76,7 +76,7 @@ def _micro_kernel(rows):
             width = _VECTOR_BYTES // (4 if isinstance(scalar, ir.FloatType) else 8)
             vec, i64, i32 = ir.VectorType(scalar, width), ir.IntType(64), ir.IntType(32)
             vec_ptr = vec.as_pointer()
-            fma = _declare(builder.module, ir.FunctionType(vec, [vec, vec, vec]),
+            fma = cgutils.get_or_insert_function(builder.module, ir.FunctionType(vec, [vec, vec, vec]),
                            "llvm.fma.v%d%s" % (width, "f32" if isinstance(scalar, ir.FloatType) else "f64"))
             zero = ir.Constant(vec, None)
             splat_mask = ir.Constant(ir.VectorType(i32, width), [0] * width)
@@ -127,11 +127,6 @@ def _micro_kernel(rows):
             return context.get_dummy_value()
         return sig, codegen
     return micro
-
-
-def _declare(module, fnty, name):
-    existing = module.globals.get(name)
-    return existing if existing is not None else ir.Function(module, fnty, name)
 
 
 _micro8, _micro4, _micro2, _micro1 = (_micro_kernel(r) for r in (8, 4, 2, 1))
@@ -210,14 +205,12 @@ def _tiles(lo, hi, dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, pane
         _block(dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, t // panels, t % panels)
 
 
-# Under Numba's omp layer the tiles run through omp_parts (its launch costs less than a
-# prange region's: a product per backward step of an LSTM); a constant, so that Numba
-# drops the other branch before typing it.
-_OMP_PARTS = omp_parts.AVAILABLE
-_run_tiles = omp_parts.runner(_tiles) if _OMP_PARTS else None
+# The tiles on the threads through omp_parts (its launch costs less than a prange
+# region's: a product per backward step of an LSTM).
+_run_tiles = omp_parts.runner(_tiles)
 
 
-@kernel_njit(cache=True, parallel=not _OMP_PARTS)
+@kernel_njit(cache=True)
 def _whole_panels(dtype, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, threaded):
     """The first `panels` panels' columns of c, DEPTH_BLOCK inner indices at a time (the
     first block writes c or adds to it, the others add), on the threads when large and
@@ -230,17 +223,13 @@ def _whole_panels(dtype, a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate, thr
         flag = accumulate if kb == 0 else 1
         if not threaded or m * kc * panels * nr <= SERIAL_MAX:
             _tiles(0, tiles, dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, panels)
-        elif _OMP_PARTS:
-            _run_tiles(tiles, (dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, panels))
         else:
-            for t in prange(tiles):
-                _block(dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, t // panels, t % panels)
+            _run_tiles(tiles, (dtype, a, a_rs, a_ps, m, k, kb, kc, b, nr, c, ldc, flag, panels))
 
 
 # The C entry points: (a, a_rs, a_ps, m, k, b, panels, c, ldc, accumulate), addresses and
 # element counts as int64.
 _ENTRY = types.void(*[types.int64] * 10)
-_launch_threads()  # a cached threaded function needs Numba's thread pool symbols to load
 
 
 @cached_cfunc(_ENTRY)
@@ -268,9 +257,9 @@ def _serial_entries():
     return _serial_f32, _serial_f64
 
 
-# Whether compiled code may start Numba's threads (not under the workqueue layer; also
-# read by lower_fused.py for its threaded loops).
-THREADED = threading_layer() != "workqueue"
+# Whether compiled code may start threads (not under the workqueue layer: omp_parts;
+# read by lower_array.py for its transposes).
+THREADED = omp_parts.AVAILABLE
 SERIAL_ENTRIES = _serial_entries()
 ENTRIES = (_entry_f32, _entry_f64) if THREADED else SERIAL_ENTRIES
 llvm.add_symbol("rnngraph_panel_product_f32", ENTRIES[0].address)
